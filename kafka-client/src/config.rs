@@ -1,0 +1,172 @@
+//! Client configuration: common settings by name, anything else passed
+//! through to librdkafka.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// The environment variable that names the bootstrap servers.
+pub const BOOTSTRAP_SERVERS_ENV: &str = "KAFKA_BOOTSTRAP_SERVERS";
+
+/// Settings shared by producers, consumers and admin clients.
+///
+/// Bootstrap servers default to `KAFKA_BOOTSTRAP_SERVERS`. Any librdkafka
+/// setting can be given with [`ClientConfig::set`]; a bad value is reported
+/// with the setting's name when the client is created. `Debug` hides secrets.
+///
+/// ```
+/// use kafka_client::ClientConfig;
+/// let config = ClientConfig::new()
+///     .bootstrap_servers("localhost:9092")
+///     .client_id("orders-service")
+///     .set("sasl.password", "hunter2");
+/// assert_eq!(config.get("client.id"), Some("orders-service"));
+/// assert!(!format!("{config:?}").contains("hunter2"));
+/// ```
+#[derive(Clone, Default)]
+pub struct ClientConfig {
+    settings: BTreeMap<String, String>,
+    request_timeout: Option<Duration>,
+}
+
+impl ClientConfig {
+    /// An empty configuration; bootstrap servers come from
+    /// `KAFKA_BOOTSTRAP_SERVERS` unless set.
+    pub fn new() -> Self {
+        ClientConfig::default()
+    }
+
+    /// Sets the bootstrap servers (`host:port,host:port`).
+    pub fn bootstrap_servers(self, servers: impl Into<String>) -> Self {
+        self.set("bootstrap.servers", servers)
+    }
+
+    /// Sets the client id shown in broker logs and metrics.
+    pub fn client_id(self, id: impl Into<String>) -> Self {
+        self.set("client.id", id)
+    }
+
+    /// How long blocking operations (metadata, commits, admin calls) wait
+    /// before giving up with [`Error::Timeout`]. Default: 30 s.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets any librdkafka setting.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets a setting unless it is already set.
+    pub fn set_default(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.settings
+            .entry(key.to_string())
+            .or_insert_with(|| value.into());
+        self
+    }
+
+    /// Removes a setting.
+    pub fn remove(mut self, key: &str) -> Self {
+        self.settings.remove(key);
+        self
+    }
+
+    /// A setting's value, if set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.settings.get(key).map(String::as_str)
+    }
+
+    /// The timeout for blocking operations.
+    pub fn timeout(&self) -> Duration {
+        self.request_timeout.unwrap_or(Duration::from_secs(30))
+    }
+
+    /// The bootstrap servers: the configured ones, else `KAFKA_BOOTSTRAP_SERVERS`.
+    pub fn resolved_bootstrap_servers(&self) -> Result<String> {
+        if let Some(servers) = self.get("bootstrap.servers") {
+            if !servers.trim().is_empty() {
+                return Ok(servers.to_string());
+            }
+        }
+        match std::env::var(BOOTSTRAP_SERVERS_ENV) {
+            Ok(s) if !s.trim().is_empty() => Ok(s),
+            _ => Err(Error::NoBootstrapServers),
+        }
+    }
+
+    /// Builds librdkafka's configuration, checking every value by name.
+    pub(crate) fn to_rdkafka(&self) -> Result<rdkafka::ClientConfig> {
+        let mut config = rdkafka::ClientConfig::new();
+        for (key, value) in &self.settings {
+            config.set(key, value);
+        }
+        config.set("bootstrap.servers", self.resolved_bootstrap_servers()?);
+        config.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
+        Ok(config)
+    }
+
+    /// Parses a setting as a number, naming it on failure.
+    pub fn get_parsed<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.get(key) {
+            None => Ok(None),
+            Some(raw) => raw.parse().map(Some).map_err(|e: T::Err| Error::Config {
+                key: key.to_string(),
+                message: format!("`{raw}` is not valid: {e}"),
+            }),
+        }
+    }
+}
+
+fn is_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "secret", "token", "key.pem", "private", "credential", "sasl.jaas"]
+        .iter()
+        .any(|s| key.contains(s))
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (key, value) in &self.settings {
+            if is_secret(key) {
+                map.entry(key, &"[redacted]");
+            } else {
+                map.entry(key, value);
+            }
+        }
+        map.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets_but_shows_the_rest() {
+        let c = ClientConfig::new()
+            .bootstrap_servers("b:1")
+            .set("sasl.password", "p4ss")
+            .set("ssl.key.password", "k3y")
+            .set("sasl.oauthbearer.client.secret", "s3cr3t");
+        let text = format!("{c:?}");
+        assert!(text.contains("b:1"));
+        for secret in ["p4ss", "k3y", "s3cr3t"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_name_the_setting() {
+        let c = ClientConfig::new().set("num.partitions", "many");
+        let err = c.get_parsed::<i32>("num.partitions").unwrap_err();
+        assert!(err.to_string().contains("num.partitions"), "{err}");
+    }
+}

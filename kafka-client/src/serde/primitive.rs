@@ -1,0 +1,148 @@
+//! Serdes for strings, numbers and raw bytes, matching Kafka's `Serdes`.
+
+use super::{DefaultSerde, Deserializer, SerdeError, Serializer};
+
+/// UTF-8 strings (Kafka's `StringSerializer`). Invalid UTF-8 is an error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StringSerde;
+
+impl Serializer<String> for StringSerde {
+    fn serialize(&self, _topic: &str, value: &String) -> Result<Vec<u8>, SerdeError> {
+        Ok(value.as_bytes().to_vec())
+    }
+}
+
+impl Serializer<str> for StringSerde {
+    fn serialize(&self, _topic: &str, value: &str) -> Result<Vec<u8>, SerdeError> {
+        Ok(value.as_bytes().to_vec())
+    }
+}
+
+impl Deserializer<String> for StringSerde {
+    fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<String, SerdeError> {
+        String::from_utf8(bytes.to_vec())
+            .map_err(|e| SerdeError::with_source("invalid UTF-8 in a String", e.utf8_error()))
+    }
+}
+
+impl DefaultSerde for String {
+    type Serde = StringSerde;
+}
+
+macro_rules! fixed_width_serde {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, $width:expr, $kafka:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        impl Serializer<$ty> for $name {
+            fn serialize(&self, _topic: &str, value: &$ty) -> Result<Vec<u8>, SerdeError> {
+                Ok(value.to_be_bytes().to_vec())
+            }
+        }
+
+        impl Deserializer<$ty> for $name {
+            fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<$ty, SerdeError> {
+                let array: [u8; $width] = bytes.try_into().map_err(|_| {
+                    SerdeError::new(format!(
+                        "a {} must be {} bytes, got {}",
+                        $kafka,
+                        $width,
+                        bytes.len()
+                    ))
+                })?;
+                Ok(<$ty>::from_be_bytes(array))
+            }
+        }
+
+        impl DefaultSerde for $ty {
+            type Serde = $name;
+        }
+    };
+}
+
+fixed_width_serde!(
+    /// 64-bit signed integers as 8 bytes big-endian (Kafka's `LongSerializer`).
+    LongSerde, i64, 8, "Long"
+);
+fixed_width_serde!(
+    /// 32-bit signed integers as 4 bytes big-endian (Kafka's `IntegerSerializer`).
+    IntSerde, i32, 4, "Integer"
+);
+fixed_width_serde!(
+    /// 64-bit floats as IEEE-754 8 bytes big-endian (Kafka's `DoubleSerializer`).
+    DoubleSerde, f64, 8, "Double"
+);
+
+/// Raw bytes, passed through unchanged (Kafka's `ByteArraySerializer`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BytesSerde;
+
+impl Serializer<Vec<u8>> for BytesSerde {
+    fn serialize(&self, _topic: &str, value: &Vec<u8>) -> Result<Vec<u8>, SerdeError> {
+        Ok(value.clone())
+    }
+}
+
+impl Serializer<[u8]> for BytesSerde {
+    fn serialize(&self, _topic: &str, value: &[u8]) -> Result<Vec<u8>, SerdeError> {
+        Ok(value.to_vec())
+    }
+}
+
+impl Deserializer<Vec<u8>> for BytesSerde {
+    fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<Vec<u8>, SerdeError> {
+        Ok(bytes.to_vec())
+    }
+}
+
+impl DefaultSerde for Vec<u8> {
+    type Serde = BytesSerde;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_matches_kafka_long_serializer() {
+        // Kafka's LongSerializer writes the value big-endian, most significant byte first.
+        assert_eq!(
+            LongSerde.serialize("t", &0x0102_0304_0506_0708).unwrap(),
+            vec![1, 2, 3, 4, 5, 6, 7, 8]
+        );
+        assert_eq!(LongSerde.serialize("t", &-1).unwrap(), vec![0xff; 8]);
+        assert_eq!(LongSerde.deserialize("t", &[0xff; 8]).unwrap(), -1);
+        assert!(LongSerde.deserialize("t", &[0; 7]).is_err());
+        assert!(LongSerde.deserialize("t", &[0; 9]).is_err());
+    }
+
+    #[test]
+    fn int_and_double_are_big_endian() {
+        assert_eq!(IntSerde.serialize("t", &258).unwrap(), vec![0, 0, 1, 2]);
+        assert_eq!(IntSerde.deserialize("t", &[0, 0, 1, 2]).unwrap(), 258);
+        // 1.0 in IEEE-754 binary64 is 0x3FF0_0000_0000_0000.
+        assert_eq!(
+            DoubleSerde.serialize("t", &1.0).unwrap(),
+            vec![0x3f, 0xf0, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(DoubleSerde.deserialize("t", &[0x3f, 0xf0, 0, 0, 0, 0, 0, 0]).unwrap(), 1.0);
+        assert!(IntSerde.deserialize("t", &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn strings_are_utf8_and_reject_invalid_bytes() {
+        let bytes = StringSerde.serialize("t", &"한국어 é".to_string()).unwrap();
+        assert_eq!(bytes, "한국어 é".as_bytes());
+        let back: String = StringSerde.deserialize("t", &bytes).unwrap();
+        assert_eq!(back, "한국어 é");
+        let err = Deserializer::<String>::deserialize(&StringSerde, "t", &[0xff, 0xfe]).unwrap_err();
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn bytes_pass_through() {
+        assert_eq!(BytesSerde.serialize("t", &vec![0u8, 255]).unwrap(), vec![0, 255]);
+        assert_eq!(Deserializer::<Vec<u8>>::deserialize(&BytesSerde, "t", &[9]).unwrap(), vec![9]);
+    }
+}
