@@ -1,0 +1,7 @@
+//! Grouped streams and tables, and their aggregations.
+
+mod stream;
+mod table;
+
+pub use stream::KGroupedStream;
+pub use table::KGroupedTable;

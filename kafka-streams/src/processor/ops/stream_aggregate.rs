@@ -1,0 +1,46 @@
+//! `KGroupedStream::count` / `reduce` / `aggregate`: folds each record into
+//! its key's aggregate in a store and forwards the table update.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::processor::{Change, Data, Processor, ProcessorContext, Record};
+use crate::state::{KeyValueStore, ReadOnlyKeyValueStore};
+
+/// The new aggregate from the key, the value and the current aggregate
+/// (`None` for a key seen for the first time).
+pub(crate) type AggregateStep<K, V, VA> = Arc<dyn Fn(&K, &V, Option<&VA>) -> VA + Send + Sync>;
+
+pub(crate) struct StreamAggregate<K, V, VA> {
+    pub(crate) store: String,
+    pub(crate) step: AggregateStep<K, V, VA>,
+}
+
+impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggregate<K, V, VA> {
+    fn process(
+        &mut self,
+        record: Record<K, V>,
+        ctx: &mut ProcessorContext<'_, K, Change<VA>>,
+    ) -> Result<()> {
+        // As in Kafka Streams, records with a null key or value are skipped.
+        let (Some(key), Some(value)) = (record.key(), record.value()) else {
+            tracing::debug!(
+                processor = ctx.processor_name(),
+                "skipping a record with a null key or value"
+            );
+            return Ok(());
+        };
+        let mut store = ctx.key_value_store::<K, VA>(&self.store)?;
+        let old = store.get(key)?;
+        let new = (self.step)(key, value, old.as_ref());
+        store.put(key, &new)?;
+        let (key, _, timestamp, headers) = record.into_parts();
+        ctx.forward(Record {
+            key,
+            value: Some(Change::new(Some(new), old)),
+            timestamp,
+            headers,
+        });
+        Ok(())
+    }
+}

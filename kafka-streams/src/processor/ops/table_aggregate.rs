@@ -1,0 +1,54 @@
+//! `KGroupedTable::count` / `reduce` / `aggregate`: subtracts a row's old
+//! value from its group's aggregate and adds its new value.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::processor::{Change, Data, Processor, ProcessorContext, Record};
+use crate::state::{KeyValueStore, ReadOnlyKeyValueStore};
+
+/// Adds a value to an aggregate (`None`: the group has none yet).
+pub(crate) type TableAdd<K, V, VA> = Arc<dyn Fn(&K, &V, Option<&VA>) -> VA + Send + Sync>;
+/// Subtracts a value from an aggregate; `None` removes the group's row.
+pub(crate) type TableSubtract<K, V, VA> =
+    Arc<dyn Fn(&K, &V, Option<&VA>) -> Option<VA> + Send + Sync>;
+
+pub(crate) struct TableAggregate<K, V, VA> {
+    pub(crate) store: String,
+    pub(crate) add: TableAdd<K, V, VA>,
+    pub(crate) subtract: TableSubtract<K, V, VA>,
+}
+
+impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
+    for TableAggregate<K, V, VA>
+{
+    fn process(
+        &mut self,
+        record: Record<K, Change<V>>,
+        ctx: &mut ProcessorContext<'_, K, Change<VA>>,
+    ) -> Result<()> {
+        let (Some(key), Some(change)) = (record.key(), record.value()) else {
+            return Ok(());
+        };
+        let mut store = ctx.key_value_store::<K, VA>(&self.store)?;
+        let old = store.get(key)?;
+        let mut agg = old.clone();
+        if let Some(value) = &change.old {
+            agg = (self.subtract)(key, value, agg.as_ref());
+        }
+        if let Some(value) = &change.new {
+            agg = Some((self.add)(key, value, agg.as_ref()));
+        }
+        match &agg {
+            Some(a) => store.put(key, a)?,
+            None => {
+                store.delete(key)?;
+            }
+        }
+        if agg.is_none() && old.is_none() {
+            return Ok(());
+        }
+        ctx.forward(record.with_value(Some(Change::new(agg, old))));
+        Ok(())
+    }
+}

@@ -1,0 +1,287 @@
+//! The application's configuration.
+
+use std::time::Duration;
+
+use kafka_client::ClientConfig;
+
+use super::handlers::{DeserializationHandler, ProductionHandler};
+use crate::error::{Error, Result};
+
+/// How strongly the runtime guards against duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProcessingGuarantee {
+    /// Offsets are committed only after every record they cover has been
+    /// processed and its output and changelog writes acknowledged. After a
+    /// crash, records since the last commit are processed again: nothing is
+    /// lost, some updates may be repeated. Kafka's default.
+    #[default]
+    AtLeastOnce,
+    /// Output, changelog writes and consumed offsets commit atomically in one
+    /// Kafka transaction per commit interval (Kafka's EOS v2, KIP-447);
+    /// consumers read `read_committed`.
+    ExactlyOnce,
+}
+
+impl std::str::FromStr for ProcessingGuarantee {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().replace('-', "_").as_str() {
+            "at_least_once" => Ok(ProcessingGuarantee::AtLeastOnce),
+            "exactly_once" | "exactly_once_v2" => Ok(ProcessingGuarantee::ExactlyOnce),
+            other => Err(format!(
+                "`{other}` is not a processing guarantee: use at_least_once or exactly_once_v2"
+            )),
+        }
+    }
+}
+
+/// Configuration of a [`KafkaStreams`](super::KafkaStreams) application.
+///
+/// The application id names the consumer group, the internal topics
+/// (`<application.id>-<name>-repartition`, `<application.id>-<store>-changelog`)
+/// and the transactional ids. Client settings (bootstrap servers, security,
+/// any librdkafka setting) go to every consumer and producer the runtime makes.
+///
+/// ```
+/// use kafka_streams::runtime::{ProcessingGuarantee, StreamsConfig};
+/// let config = StreamsConfig::new("wordcount")
+///     .bootstrap_servers("localhost:9092")
+///     .num_stream_threads(2)
+///     .commit_interval(std::time::Duration::from_millis(100));
+/// assert_eq!(config.application_id(), "wordcount");
+///
+/// // Kafka Streams' property names work too, and bad values name the setting.
+/// let err = StreamsConfig::from_properties([("application.id", "a"), ("num.stream.threads", "two")])
+///     .unwrap_err();
+/// assert!(err.to_string().contains("num.stream.threads"));
+/// let err = StreamsConfig::from_properties([("bootstrap.servers", "b:9092")]).unwrap_err();
+/// assert!(err.to_string().contains("application.id"));
+/// let config = StreamsConfig::from_properties([
+///     ("application.id", "a"),
+///     ("processing.guarantee", "exactly_once_v2"),
+/// ]).unwrap();
+/// assert_eq!(config.processing_guarantee_ref(), ProcessingGuarantee::ExactlyOnce);
+/// ```
+#[derive(Debug, Clone)]
+pub struct StreamsConfig {
+    application_id: String,
+    client: ClientConfig,
+    num_stream_threads: usize,
+    commit_interval: Duration,
+    processing_guarantee: ProcessingGuarantee,
+    deserialization_handler: DeserializationHandler,
+    production_handler: ProductionHandler,
+    replication_factor: i32,
+    max_buffered_records: usize,
+}
+
+impl StreamsConfig {
+    /// A configuration for the application `application_id`.
+    pub fn new(application_id: impl Into<String>) -> Self {
+        StreamsConfig {
+            application_id: application_id.into(),
+            client: ClientConfig::new(),
+            num_stream_threads: 1,
+            commit_interval: Duration::from_secs(30),
+            processing_guarantee: ProcessingGuarantee::AtLeastOnce,
+            deserialization_handler: DeserializationHandler::LogAndFail,
+            production_handler: ProductionHandler::Fail,
+            replication_factor: 1,
+            max_buffered_records: 10_000,
+        }
+    }
+
+    /// Builds a configuration from Kafka Streams property names
+    /// (`application.id`, `num.stream.threads`, `commit.interval.ms`,
+    /// `processing.guarantee`, `replication.factor`); every other property is
+    /// passed to the clients, where librdkafka checks it by name.
+    pub fn from_properties<K, V>(properties: impl IntoIterator<Item = (K, V)>) -> Result<Self>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut application_id = None;
+        let mut client = ClientConfig::new();
+        let mut rest = Vec::new();
+        for (key, value) in properties {
+            let (key, value) = (key.as_ref(), value.as_ref());
+            match key {
+                "application.id" => application_id = Some(value.to_string()),
+                "num.stream.threads"
+                | "commit.interval.ms"
+                | "processing.guarantee"
+                | "replication.factor" => rest.push((key.to_string(), value.to_string())),
+                _ => client = client.set(key, value),
+            }
+        }
+        let application_id = application_id.ok_or_else(|| Error::Config {
+            key: "application.id".into(),
+            message: "is required: it names the consumer group and the internal topics".into(),
+        })?;
+        let mut config = StreamsConfig::new(application_id).client_config(client);
+        for (key, value) in rest {
+            let bad = |message: String| Error::Config {
+                key: key.clone(),
+                message,
+            };
+            match key.as_str() {
+                "num.stream.threads" => {
+                    let n: usize = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a whole number")))?;
+                    config = config.num_stream_threads(n);
+                }
+                "commit.interval.ms" => {
+                    let ms: u64 = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a number of milliseconds")))?;
+                    config = config.commit_interval(Duration::from_millis(ms));
+                }
+                "processing.guarantee" => {
+                    config = config.processing_guarantee(value.parse().map_err(bad)?);
+                }
+                _ => {
+                    let n: i32 = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a whole number")))?;
+                    config = config.replication_factor(n);
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Sets the bootstrap servers (default: `KAFKA_BOOTSTRAP_SERVERS`).
+    pub fn bootstrap_servers(mut self, servers: impl Into<String>) -> Self {
+        self.client = self.client.bootstrap_servers(servers);
+        self
+    }
+
+    /// Replaces the client settings used for every consumer and producer.
+    pub fn client_config(mut self, client: ClientConfig) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// Sets one client setting (any librdkafka setting).
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.client = self.client.set(key, value);
+        self
+    }
+
+    /// How many stream threads (each with its own consumer) this instance runs.
+    pub fn num_stream_threads(mut self, threads: usize) -> Self {
+        self.num_stream_threads = threads;
+        self
+    }
+
+    /// How often offsets are committed (after output is flushed). Default 30 s
+    /// (Kafka's default; 100 ms under exactly-once in Kafka).
+    pub fn commit_interval(mut self, interval: Duration) -> Self {
+        self.commit_interval = interval;
+        self
+    }
+
+    /// At-least-once (default) or exactly-once.
+    pub fn processing_guarantee(mut self, guarantee: ProcessingGuarantee) -> Self {
+        self.processing_guarantee = guarantee;
+        self
+    }
+
+    /// What to do with input records that cannot be deserialized.
+    pub fn deserialization_handler(mut self, handler: DeserializationHandler) -> Self {
+        self.deserialization_handler = handler;
+        self
+    }
+
+    /// What to do when the broker refuses an output record.
+    pub fn production_handler(mut self, handler: ProductionHandler) -> Self {
+        self.production_handler = handler;
+        self
+    }
+
+    /// The replication factor of the internal topics the runtime creates.
+    pub fn replication_factor(mut self, factor: i32) -> Self {
+        self.replication_factor = factor;
+        self
+    }
+
+    /// The application id.
+    pub fn application_id(&self) -> &str {
+        &self.application_id
+    }
+
+    /// The client settings.
+    pub fn client(&self) -> &ClientConfig {
+        &self.client
+    }
+
+    /// The number of stream threads.
+    pub fn num_stream_threads_ref(&self) -> usize {
+        self.num_stream_threads
+    }
+
+    /// The commit interval.
+    pub fn commit_interval_ref(&self) -> Duration {
+        self.commit_interval
+    }
+
+    /// The processing guarantee.
+    pub fn processing_guarantee_ref(&self) -> ProcessingGuarantee {
+        self.processing_guarantee
+    }
+
+    pub(crate) fn deserialization_handler_ref(&self) -> &DeserializationHandler {
+        &self.deserialization_handler
+    }
+
+    pub(crate) fn production_handler_ref(&self) -> ProductionHandler {
+        self.production_handler
+    }
+
+    pub(crate) fn replication_factor_ref(&self) -> i32 {
+        self.replication_factor
+    }
+
+    pub(crate) fn max_buffered_records(&self) -> usize {
+        self.max_buffered_records
+    }
+
+    /// Checks the settings that the runtime itself interprets.
+    pub fn validate(&self) -> Result<()> {
+        let id = &self.application_id;
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(Error::Config {
+                key: "application.id".into(),
+                message: format!(
+                    "`{id}` is not valid: use a non-empty name of ASCII letters, digits, '.', '_' and '-' (it becomes part of topic names)"
+                ),
+            });
+        }
+        if self.num_stream_threads == 0 {
+            return Err(Error::Config {
+                key: "num.stream.threads".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.commit_interval.is_zero() {
+            return Err(Error::Config {
+                key: "commit.interval.ms".into(),
+                message: "must be at least 1 ms".into(),
+            });
+        }
+        if self.replication_factor < 1 {
+            return Err(Error::Config {
+                key: "replication.factor".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}

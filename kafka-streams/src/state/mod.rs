@@ -1,0 +1,99 @@
+//! State stores.
+//!
+//! A store is a stack of layers, as in Kafka Streams:
+//!
+//! ```text
+//! KeyValueStoreHandle<K, V>        typed: serializes keys and values (processors)
+//! ReadOnlyKeyValueView<K, V>       typed, read-only (interactive queries)
+//!   └─ ChangeLoggingKeyValueStore  bytes: records every put/delete as a changelog entry
+//!        └─ InMemoryKeyValueStore  bytes: an ordered map
+//! ```
+//!
+//! Stores hold serialized keys and values, so ranges follow the byte order of
+//! the serialized keys (as in Kafka Streams: `LongSerde` keys order negative
+//! numbers after positive ones) and restoring from a changelog needs no
+//! types: [`restore`] writes the changelog bytes straight into the inner
+//! store, bypassing the logging layer.
+//!
+//! The task turns the logging layer's entries into records for the store's
+//! `<application.id>-<store>-changelog` topic after each input record.
+//!
+//! # Room for more
+//! - Window and session stores: [`StoreKind`] names the kind of a store; a
+//!   window store would be another bytes trait with its own logging layer
+//!   (keys are `key bytes + window start`, as Kafka's changelogs have them).
+//! - A record cache (Kafka's `CachingKeyValueStore`) would be one more bytes
+//!   layer between the typed handle and the logging layer: it would keep the
+//!   latest value per key until the task commits, and only then write the
+//!   coalesced entries to the logging layer and forward the table updates
+//!   downstream. Table operators forward from the store's point of view
+//!   (new and old value come from the store), which is what such a cache
+//!   needs to flush through them later.
+
+mod builder;
+mod change_logging;
+mod in_memory;
+mod query;
+mod restore;
+mod slot;
+mod typed;
+
+pub(crate) use builder::StoreSpec;
+pub use builder::{StoreBuilder, StoreKind};
+pub use change_logging::{ChangeLoggingKeyValueStore, ChangelogEntry};
+pub use in_memory::InMemoryKeyValueStore;
+pub use query::ReadOnlyKeyValueView;
+pub use restore::restore;
+pub(crate) use slot::StoreSlot;
+pub use typed::KeyValueStoreHandle;
+
+use std::ops::Bound;
+
+use crate::error::Result;
+
+/// Entries of a scan, in key order.
+pub type KeyValueIter<'a, K, V> = Box<dyn Iterator<Item = Result<(K, V)>> + 'a>;
+
+/// Entries of a bytes scan, in key byte order.
+pub type BytesIter<'a> = Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>;
+
+/// A key-value store on serialized keys and values, ordered by key bytes.
+pub trait KeyValueBytesStore: Send + std::fmt::Debug {
+    /// The value stored under `key`.
+    fn get(&self, key: &[u8]) -> Option<&[u8]>;
+    /// Stores `value` under `key`, replacing any previous value.
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>);
+    /// Removes `key`, returning its value.
+    fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>>;
+    /// The entries with keys between the bounds, in key order.
+    fn range<'a>(&'a self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> BytesIter<'a>;
+    /// Every entry, in key order.
+    fn all(&self) -> BytesIter<'_>;
+    /// How many entries there are.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Typed reads from a key-value store.
+pub trait ReadOnlyKeyValueStore<K, V> {
+    /// The value stored under `key`.
+    fn get(&self, key: &K) -> Result<Option<V>>;
+    /// The entries with keys from `from` to `to`, both included, in the byte
+    /// order of the serialized keys.
+    fn range(&self, from: &K, to: &K) -> Result<KeyValueIter<'_, K, V>>;
+    /// Every entry, in the byte order of the serialized keys.
+    fn all(&self) -> KeyValueIter<'_, K, V>;
+    /// How many entries there are.
+    fn approximate_num_entries(&self) -> usize;
+}
+
+/// Typed reads and writes.
+pub trait KeyValueStore<K, V>: ReadOnlyKeyValueStore<K, V> {
+    /// Stores `value` under `key`.
+    fn put(&mut self, key: &K, value: &V) -> Result<()>;
+    /// Removes `key`, returning its previous value.
+    fn delete(&mut self, key: &K) -> Result<Option<V>>;
+}

@@ -1,0 +1,107 @@
+//! A store instance inside a task, with its serdes.
+
+use std::sync::Arc;
+
+use kafka_client::serde::SharedSerde;
+
+use super::builder::StoreSerdes;
+use super::typed::Codec;
+use super::{
+    ChangeLoggingKeyValueStore, ChangelogEntry, KeyValueBytesStore, KeyValueStoreHandle,
+    ReadOnlyKeyValueView,
+};
+use crate::error::{Error, Result};
+
+#[derive(Debug)]
+pub(crate) enum SlotStore {
+    Logged(ChangeLoggingKeyValueStore),
+    Plain(Box<dyn KeyValueBytesStore>),
+}
+
+/// One store of one task.
+#[derive(Debug)]
+pub(crate) struct StoreSlot {
+    name: String,
+    serdes: Arc<StoreSerdes>,
+    store: SlotStore,
+}
+
+impl StoreSlot {
+    pub(crate) fn new(name: String, serdes: Arc<StoreSerdes>, store: SlotStore) -> Self {
+        StoreSlot {
+            name,
+            serdes,
+            store,
+        }
+    }
+
+    fn typed_codec<K: 'static, V: 'static>(&self) -> Result<Codec<K, V>> {
+        let keys = self.serdes.keys.downcast_ref::<SharedSerde<K>>();
+        let values = self.serdes.values.downcast_ref::<SharedSerde<V>>();
+        match (keys, values) {
+            (Some(k), Some(v)) => Ok(Codec::new(self.name.clone(), k.clone(), v.clone())),
+            _ => Err(Error::StoreTypeMismatch {
+                store: self.name.clone(),
+                expected: format!(
+                    "<{}, {}>",
+                    std::any::type_name::<K>(),
+                    std::any::type_name::<V>()
+                ),
+                actual: format!("<{}, {}>", self.serdes.key_type, self.serdes.value_type),
+            }),
+        }
+    }
+
+    /// Typed read-write access.
+    pub(crate) fn key_value_mut<K: 'static, V: 'static>(
+        &mut self,
+    ) -> Result<KeyValueStoreHandle<'_, K, V>> {
+        let codec = self.typed_codec::<K, V>()?;
+        Ok(KeyValueStoreHandle::new(codec, self.bytes_mut()))
+    }
+
+    /// Typed read-only access.
+    pub(crate) fn key_value<K: 'static, V: 'static>(
+        &self,
+    ) -> Result<ReadOnlyKeyValueView<'_, K, V>> {
+        let codec = self.typed_codec::<K, V>()?;
+        Ok(ReadOnlyKeyValueView::new(codec, self.bytes()))
+    }
+
+    pub(crate) fn bytes(&self) -> &dyn KeyValueBytesStore {
+        match &self.store {
+            SlotStore::Logged(s) => s,
+            SlotStore::Plain(s) => s.as_ref(),
+        }
+    }
+
+    fn bytes_mut(&mut self) -> &mut dyn KeyValueBytesStore {
+        match &mut self.store {
+            SlotStore::Logged(s) => s,
+            SlotStore::Plain(s) => s.as_mut(),
+        }
+    }
+
+    /// Applies a changelog record without logging it again.
+    pub(crate) fn restore(&mut self, key: &[u8], value: Option<&[u8]>) {
+        let target = match &mut self.store {
+            SlotStore::Logged(s) => s.inner_mut(),
+            SlotStore::Plain(s) => s.as_mut(),
+        };
+        super::restore(target, key, value);
+    }
+
+    /// The changelog entries since the last call (none when not logged).
+    pub(crate) fn drain_changelog(&mut self) -> Vec<ChangelogEntry> {
+        match &mut self.store {
+            SlotStore::Logged(s) => s.drain(),
+            SlotStore::Plain(_) => Vec::new(),
+        }
+    }
+
+    /// The store's serdes, for typed views of its changelog.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn serdes(&self) -> &StoreSerdes {
+        &self.serdes
+    }
+}

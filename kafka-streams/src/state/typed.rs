@@ -1,0 +1,167 @@
+//! The typed layer: serializes keys and values around a bytes store.
+
+use std::ops::Bound;
+
+use kafka_client::serde::{Deserializer, Serializer, SharedSerde};
+
+use super::{KeyValueBytesStore, KeyValueIter, KeyValueStore, ReadOnlyKeyValueStore};
+use crate::error::{Error, Result};
+
+/// A store's name and serdes.
+pub(crate) struct Codec<K, V> {
+    name: String,
+    keys: SharedSerde<K>,
+    values: SharedSerde<V>,
+}
+
+impl<K: 'static, V: 'static> Codec<K, V> {
+    pub(crate) fn new(name: String, keys: SharedSerde<K>, values: SharedSerde<V>) -> Self {
+        Codec { name, keys, values }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn error(
+        &self,
+        operation: &'static str,
+        part: &'static str,
+        source: kafka_client::serde::SerdeError,
+    ) -> Error {
+        Error::StoreSerde {
+            store: self.name.clone(),
+            operation,
+            part,
+            source,
+        }
+    }
+
+    pub(crate) fn key_bytes(&self, key: &K) -> Result<Vec<u8>> {
+        self.keys
+            .serialize(&self.name, key)
+            .map_err(|e| self.error("serialize", "key", e))
+    }
+
+    pub(crate) fn value_bytes(&self, value: &V) -> Result<Vec<u8>> {
+        self.values
+            .serialize(&self.name, value)
+            .map_err(|e| self.error("serialize", "value", e))
+    }
+
+    pub(crate) fn key(&self, bytes: &[u8]) -> Result<K> {
+        self.keys
+            .deserialize(&self.name, bytes)
+            .map_err(|e| self.error("deserialize", "key", e))
+    }
+
+    pub(crate) fn value(&self, bytes: &[u8]) -> Result<V> {
+        self.values
+            .deserialize(&self.name, bytes)
+            .map_err(|e| self.error("deserialize", "value", e))
+    }
+
+    pub(crate) fn entry(&self, (k, v): (&[u8], &[u8])) -> Result<(K, V)> {
+        Ok((self.key(k)?, self.value(v)?))
+    }
+}
+
+impl<K, V> std::fmt::Debug for Codec<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Codec({})", self.name)
+    }
+}
+
+pub(crate) fn get<K: 'static, V: 'static>(
+    codec: &Codec<K, V>,
+    store: &dyn KeyValueBytesStore,
+    key: &K,
+) -> Result<Option<V>> {
+    let key = codec.key_bytes(key)?;
+    store.get(&key).map(|v| codec.value(v)).transpose()
+}
+
+pub(crate) fn range<'a, K: 'static, V: 'static>(
+    codec: &'a Codec<K, V>,
+    store: &'a dyn KeyValueBytesStore,
+    from: &K,
+    to: &K,
+) -> Result<KeyValueIter<'a, K, V>> {
+    let from = codec.key_bytes(from)?;
+    let to = codec.key_bytes(to)?;
+    // Collect the bytes view first: the bounds borrow local keys.
+    let entries: Vec<_> = store
+        .range(Bound::Included(&from), Bound::Included(&to))
+        .collect();
+    Ok(Box::new(entries.into_iter().map(move |e| codec.entry(e))))
+}
+
+pub(crate) fn all<'a, K: 'static, V: 'static>(
+    codec: &'a Codec<K, V>,
+    store: &'a dyn KeyValueBytesStore,
+) -> KeyValueIter<'a, K, V> {
+    Box::new(store.all().map(move |e| codec.entry(e)))
+}
+
+/// Typed read-write access to a key-value store, as processors get it from
+/// [`ProcessorContext::key_value_store`](crate::processor::ProcessorContext::key_value_store).
+/// Writes go through the change-logging layer when the store is logged.
+pub struct KeyValueStoreHandle<'a, K, V> {
+    codec: Codec<K, V>,
+    store: &'a mut dyn KeyValueBytesStore,
+}
+
+impl<K, V> std::fmt::Debug for KeyValueStoreHandle<'_, K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyValueStoreHandle")
+            .field("store", &self.codec.name)
+            .field("entries", &self.store.len())
+            .finish()
+    }
+}
+
+impl<'a, K: 'static, V: 'static> KeyValueStoreHandle<'a, K, V> {
+    pub(crate) fn new(codec: Codec<K, V>, store: &'a mut dyn KeyValueBytesStore) -> Self {
+        KeyValueStoreHandle { codec, store }
+    }
+
+    /// The store's name.
+    pub fn name(&self) -> &str {
+        self.codec.name()
+    }
+}
+
+impl<K: 'static, V: 'static> ReadOnlyKeyValueStore<K, V> for KeyValueStoreHandle<'_, K, V> {
+    fn get(&self, key: &K) -> Result<Option<V>> {
+        get(&self.codec, &*self.store, key)
+    }
+
+    fn range(&self, from: &K, to: &K) -> Result<KeyValueIter<'_, K, V>> {
+        range(&self.codec, &*self.store, from, to)
+    }
+
+    fn all(&self) -> KeyValueIter<'_, K, V> {
+        all(&self.codec, &*self.store)
+    }
+
+    fn approximate_num_entries(&self) -> usize {
+        self.store.len()
+    }
+}
+
+impl<K: 'static, V: 'static> KeyValueStore<K, V> for KeyValueStoreHandle<'_, K, V> {
+    fn put(&mut self, key: &K, value: &V) -> Result<()> {
+        let key = self.codec.key_bytes(key)?;
+        let value = self.codec.value_bytes(value)?;
+        self.store.put(key, value);
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &K) -> Result<Option<V>> {
+        let key = self.codec.key_bytes(key)?;
+        self.store
+            .delete(&key)
+            .map(|v| self.codec.value(&v))
+            .transpose()
+    }
+}

@@ -1,0 +1,45 @@
+//! The state of a task that its processors reach through their context.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, RecordOrigin, Result};
+use crate::processor::Schedule;
+use crate::state::StoreSlot;
+
+/// Stores, punctuation schedules, clocks and the current record's origin.
+#[derive(Debug)]
+pub(crate) struct TaskCore {
+    pub(crate) application_id: String,
+    pub(crate) partition: i32,
+    pub(crate) stores: BTreeMap<String, StoreSlot>,
+    pub(crate) schedules: Vec<Schedule>,
+    pub(crate) next_schedule_id: u64,
+    pub(crate) stream_time: Option<i64>,
+    pub(crate) wall_clock: i64,
+    pub(crate) origin: RecordOrigin,
+}
+
+impl TaskCore {
+    fn unknown(&self, name: &str) -> Error {
+        Error::UnknownStore {
+            store: name.to_string(),
+            available: self.stores.keys().cloned().collect(),
+        }
+    }
+
+    pub(crate) fn store(&self, name: &str) -> Result<&StoreSlot> {
+        self.stores.get(name).ok_or_else(|| self.unknown(name))
+    }
+
+    pub(crate) fn store_mut(&mut self, name: &str) -> Result<&mut StoreSlot> {
+        if !self.stores.contains_key(name) {
+            return Err(self.unknown(name));
+        }
+        self.stores
+            .get_mut(name)
+            .ok_or_else(|| Error::UnknownStore {
+                store: name.to_string(),
+                available: Vec::new(),
+            })
+    }
+}

@@ -1,0 +1,412 @@
+//! `StreamTask`: runs one sub-topology for one partition, bytes in, bytes out.
+//!
+//! This is the boundary between the topology and a runtime. A runtime
+//! creates one task per (sub-topology, partition) and
+//!
+//! 1. restores the task's stores from their changelog topics
+//!    ([`StreamTask::restore`]), before anything else;
+//! 2. feeds it consumed records ([`StreamTask::process`]): the task
+//!    deserializes them with the source's serdes, runs the processors
+//!    synchronously (depth first, as Kafka Streams does), fires stream-time
+//!    punctuations as stream time advances, and buffers what they produce;
+//! 3. calls [`StreamTask::punctuate`] with the wall-clock time now and then;
+//! 4. collects the buffered [`SinkRecord`]s ([`StreamTask::drain_output`]):
+//!    user sink records, repartition records (partition `None`: partition by
+//!    murmur2 of the key) and changelog records (partition = task partition),
+//!    sends them, and only then commits the input offsets.
+//!
+//! Errors: a record that cannot be deserialized comes back as
+//! [`Error::Deserialization`] with its topic, partition, offset and raw
+//! bytes, before any processor ran (a handler may skip it and go on). A
+//! processor that fails or panics comes back as [`Error::Processor`] naming
+//! the processor and the record's origin; what it had produced before
+//! failing stays in the output buffer, and its stores keep the updates made
+//! so far, so a runtime should treat such an error as fatal for the task
+//! (close it without committing and restore it from the changelog), unless
+//! a handler decides to continue.
+//!
+//! The test driver runs exactly these tasks.
+#![cfg_attr(not(feature = "test-util"), allow(dead_code))]
+
+mod core;
+mod records;
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+pub(crate) use self::core::TaskCore;
+pub(crate) use records::{SinkRecord, SourceRecord};
+
+use crate::error::{Error, RecordOrigin, Result};
+use crate::processor::erased::{AnyRecord, Env, ErasedProcessor, Outbox};
+use crate::processor::sink::SinkEnv;
+use crate::processor::{PunctuationType, Schedule};
+use crate::state::{ReadOnlyKeyValueView, StoreSlot};
+use crate::topology::{changelog_topic_name, NodeId, NodeKind, Topology};
+
+/// One sub-topology running for one partition.
+pub(crate) struct StreamTask {
+    topology: Arc<Topology>,
+    subtopology: usize,
+    processors: HashMap<NodeId, Box<dyn ErasedProcessor>>,
+    sources: HashMap<String, NodeId>,
+    changelogs: BTreeMap<String, String>,
+    core: TaskCore,
+    output: Vec<SinkRecord>,
+    initialized: bool,
+}
+
+impl std::fmt::Debug for StreamTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamTask")
+            .field("subtopology", &self.subtopology)
+            .field("partition", &self.core.partition)
+            .field("stores", &self.core.stores.keys().collect::<Vec<_>>())
+            .field("stream_time", &self.core.stream_time)
+            .field("buffered_output", &self.output.len())
+            .finish()
+    }
+}
+
+/// The text of a panic payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        format!("panicked: {s}")
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        format!("panicked: {s}")
+    } else {
+        "panicked".to_string()
+    }
+}
+
+impl StreamTask {
+    /// A task for `partition` of sub-topology `subtopology`, with fresh
+    /// processors and empty stores. `wall_clock_ms` is the current wall-clock
+    /// time (wall-clock punctuations are scheduled from it).
+    pub(crate) fn new(
+        topology: Arc<Topology>,
+        subtopology: usize,
+        partition: i32,
+        application_id: &str,
+        wall_clock_ms: i64,
+    ) -> Result<Self> {
+        let sub = topology
+            .subtopology(subtopology)
+            .ok_or(Error::UnknownSubTopology(subtopology))?;
+        let mut processors = HashMap::new();
+        let mut sources = HashMap::new();
+        for &id in &sub.nodes {
+            match &topology.node(id).kind {
+                NodeKind::Processor { factory, .. } => {
+                    processors.insert(id, factory());
+                }
+                NodeKind::Source { topic, .. } => {
+                    sources.insert(topic.full_name(application_id), id);
+                }
+                NodeKind::Sink { .. } => {}
+            }
+        }
+        let mut stores = BTreeMap::new();
+        let mut changelogs = BTreeMap::new();
+        for name in sub.store_names() {
+            let spec = topology
+                .store_spec(name)
+                .ok_or_else(|| Error::UnknownStore {
+                    store: name.to_string(),
+                    available: Vec::new(),
+                })?;
+            if spec.logged {
+                changelogs.insert(name.to_string(), changelog_topic_name(application_id, name));
+            }
+            stores.insert(name.to_string(), spec.create());
+        }
+        let core = TaskCore {
+            application_id: application_id.to_string(),
+            partition,
+            stores,
+            schedules: Vec::new(),
+            next_schedule_id: 0,
+            stream_time: None,
+            wall_clock: wall_clock_ms,
+            origin: RecordOrigin::Punctuation {
+                timestamp: wall_clock_ms,
+            },
+        };
+        Ok(StreamTask {
+            topology,
+            subtopology,
+            processors,
+            sources,
+            changelogs,
+            core,
+            output: Vec::new(),
+            initialized: false,
+        })
+    }
+
+    /// The sub-topology this task runs.
+    #[allow(
+        dead_code,
+        reason = "part of the runtime's task API; the test driver does not need it"
+    )]
+    pub(crate) fn subtopology(&self) -> usize {
+        self.subtopology
+    }
+
+    /// The partition this task owns.
+    #[allow(
+        dead_code,
+        reason = "part of the runtime's task API; the test driver does not need it"
+    )]
+    pub(crate) fn partition(&self) -> i32 {
+        self.core.partition
+    }
+
+    /// The largest record timestamp seen, if any.
+    #[allow(
+        dead_code,
+        reason = "part of the runtime's task API; the test driver does not need it"
+    )]
+    pub(crate) fn stream_time(&self) -> Option<i64> {
+        self.core.stream_time
+    }
+
+    /// The names of this task's stores.
+    pub(crate) fn store_names(&self) -> impl Iterator<Item = &str> {
+        self.core.stores.keys().map(String::as_str)
+    }
+
+    /// The store a changelog topic (full name) belongs to.
+    #[allow(
+        dead_code,
+        reason = "part of the runtime's task API; the test driver does not need it"
+    )]
+    pub(crate) fn store_for_changelog(&self, topic: &str) -> Option<&str> {
+        self.changelogs
+            .iter()
+            .find(|(_, t)| t.as_str() == topic)
+            .map(|(s, _)| s.as_str())
+    }
+
+    /// Rebuilds a store from one changelog record (before processing).
+    #[allow(
+        dead_code,
+        reason = "part of the runtime's task API; the test driver does not need it"
+    )]
+    pub(crate) fn restore(&mut self, store: &str, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+        self.core.store_mut(store)?.restore(key, value);
+        Ok(())
+    }
+
+    /// Typed read access to a store, for interactive queries.
+    pub(crate) fn key_value_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+    ) -> Result<ReadOnlyKeyValueView<'_, K, V>> {
+        self.core.store(name)?.key_value::<K, V>()
+    }
+
+    pub(crate) fn store_slot(&self, name: &str) -> Result<&StoreSlot> {
+        self.core.store(name)
+    }
+
+    /// Processes one consumed record, buffering everything it produces.
+    pub(crate) fn process(&mut self, record: SourceRecord) -> Result<()> {
+        self.initialize()?;
+        let Some(&node) = self.sources.get(&record.topic) else {
+            return Err(Error::UnknownTopic {
+                topic: record.topic,
+                subtopology: self.subtopology,
+            });
+        };
+        let NodeKind::Source { decoder, .. } = &self.topology.node(node).kind else {
+            return Err(Error::Internal {
+                node: self.topology.node(node).name().to_string(),
+                message: "not a source".to_string(),
+            });
+        };
+        let decoder = decoder.clone();
+        let (typed, timestamp) = decoder.decode(
+            self.topology.node(node).name(),
+            &record,
+            self.core.stream_time,
+        )?;
+        self.core.origin = RecordOrigin::Input {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+        };
+        self.core.stream_time = Some(
+            self.core
+                .stream_time
+                .map_or(timestamp, |t| t.max(timestamp)),
+        );
+        let mut outbox = Outbox::new();
+        decoder.fan_out(typed, &self.topology, node, &mut outbox)?;
+        self.run(outbox)?;
+        self.flush_changelogs(timestamp);
+        if let Some(now) = self.core.stream_time {
+            self.punctuate_due(PunctuationType::StreamTime, now)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the wall-clock punctuations due at `wall_clock_ms`.
+    pub(crate) fn punctuate(&mut self, wall_clock_ms: i64) -> Result<()> {
+        self.initialize()?;
+        self.core.wall_clock = self.core.wall_clock.max(wall_clock_ms);
+        self.punctuate_due(PunctuationType::WallClockTime, self.core.wall_clock)
+    }
+
+    /// Takes every record produced since the last call, in production order.
+    pub(crate) fn drain_output(&mut self) -> Vec<SinkRecord> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// Moves every record produced since the last call into `out`.
+    #[allow(
+        dead_code,
+        reason = "part of the runtime's task API; the test driver does not need it"
+    )]
+    pub(crate) fn drain_into(&mut self, out: &mut Vec<SinkRecord>) {
+        out.append(&mut self.output);
+    }
+
+    /// Calls every processor's `init` once, after restoration.
+    fn initialize(&mut self) -> Result<()> {
+        if self.initialized {
+            return Ok(());
+        }
+        self.initialized = true;
+        let topology = self.topology.clone();
+        let mut ids: Vec<NodeId> = self.processors.keys().copied().collect();
+        ids.sort_unstable();
+        for node in ids {
+            let mut outbox = Outbox::new();
+            self.call(node, &mut outbox, |p, env| p.init(env))?;
+            if !outbox.is_empty() {
+                tracing::debug!(
+                    processor = topology.node(node).name(),
+                    "records forwarded in init are processed now"
+                );
+                self.run(outbox)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn punctuate_due(&mut self, kind: PunctuationType, now: i64) -> Result<()> {
+        let due: Vec<Schedule> = self
+            .core
+            .schedules
+            .iter_mut()
+            .filter(|s| s.kind == kind)
+            .filter_map(|s| s.due(now).then(|| s.clone()))
+            .collect();
+        for schedule in due {
+            self.core.origin = RecordOrigin::Punctuation { timestamp: now };
+            let mut outbox = Outbox::new();
+            self.call(schedule.node, &mut outbox, |p, env| {
+                p.punctuate(schedule.id, now, env)
+            })?;
+            self.run(outbox)?;
+            self.flush_changelogs(now);
+        }
+        Ok(())
+    }
+
+    /// Runs one processor callback, turning errors and panics into
+    /// [`Error::Processor`].
+    fn call(
+        &mut self,
+        node: NodeId,
+        outbox: &mut Outbox,
+        f: impl FnOnce(&mut dyn ErasedProcessor, Env<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let topology = &*self.topology;
+        let Some(processor) = self.processors.get_mut(&node) else {
+            return Err(Error::Internal {
+                node: topology.node(node).name().to_string(),
+                message: "no processor instance in this task".to_string(),
+            });
+        };
+        let env = Env {
+            core: &mut self.core,
+            topology,
+            node,
+            outbox,
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| f(processor.as_mut(), env)));
+        let (message, source) = match result {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => (e.to_string(), Some(Box::new(e))),
+            Err(payload) => (panic_message(payload.as_ref()), None),
+        };
+        Err(Error::Processor {
+            processor: topology.node(node).name().to_string(),
+            origin: self.core.origin.clone(),
+            message,
+            source,
+        })
+    }
+
+    /// Runs forwarded records depth first: a record and everything it
+    /// causes downstream are processed before the next forwarded record.
+    fn run(&mut self, outbox: Outbox) -> Result<()> {
+        let mut stack: Vec<(NodeId, AnyRecord)> = outbox.into_iter().rev().collect();
+        while let Some((node, record)) = stack.pop() {
+            let topology = self.topology.clone();
+            match &topology.node(node).kind {
+                NodeKind::Processor { .. } => {
+                    let mut outbox = Outbox::new();
+                    self.call(node, &mut outbox, move |p, env| p.process(record, env))?;
+                    stack.extend(outbox.into_iter().rev());
+                }
+                NodeKind::Sink { encoder, .. } => {
+                    let out = encoder.encode(
+                        record,
+                        SinkEnv {
+                            topology: &topology,
+                            node,
+                            application_id: &self.core.application_id,
+                            origin: &self.core.origin,
+                        },
+                    )?;
+                    self.output.push(out);
+                }
+                NodeKind::Source { .. } => {
+                    return Err(Error::Internal {
+                        node: topology.node(node).name().to_string(),
+                        message: "a record was forwarded to a source".to_string(),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns the stores' logged updates into changelog records.
+    fn flush_changelogs(&mut self, timestamp: i64) {
+        let partition = self.core.partition;
+        for (name, slot) in self.core.stores.iter_mut() {
+            let Some(topic) = self.changelogs.get(name) else {
+                continue;
+            };
+            for entry in slot.drain_changelog() {
+                self.output.push(SinkRecord {
+                    topic: topic.clone(),
+                    partition: Some(partition),
+                    key: Some(entry.key),
+                    value: entry.value,
+                    timestamp,
+                    headers: kafka_client::Headers::new(),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+mod tests;

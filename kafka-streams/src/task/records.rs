@@ -1,0 +1,36 @@
+//! The bytes at a task's edges.
+
+use kafka_client::Headers;
+
+/// A record as the runtime consumed it, before deserialization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceRecord {
+    /// The full topic name (for repartition topics, with the application id).
+    pub(crate) topic: String,
+    pub(crate) partition: i32,
+    pub(crate) offset: i64,
+    /// Milliseconds since the epoch.
+    pub(crate) timestamp: i64,
+    pub(crate) key: Option<Vec<u8>>,
+    pub(crate) value: Option<Vec<u8>>,
+    pub(crate) headers: Headers,
+}
+
+/// A record a task produced, serialized and ready to send.
+///
+/// - User sinks: `partition` is `None` (the producer partitions by murmur2
+///   of the key bytes, or round-robin when there is no key).
+/// - Repartition topics: `partition` is `None`, partitioned by murmur2 of the
+///   key bytes so that each key reaches the task that owns it.
+/// - Changelog topics: `partition` is `Some(task partition)`: a store's
+///   changelog partition is the partition of the task that owns the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SinkRecord {
+    /// The full topic name.
+    pub(crate) topic: String,
+    pub(crate) partition: Option<i32>,
+    pub(crate) key: Option<Vec<u8>>,
+    pub(crate) value: Option<Vec<u8>>,
+    pub(crate) timestamp: i64,
+    pub(crate) headers: Headers,
+}
