@@ -3,6 +3,8 @@
 
 use kafka_client::config::BOOTSTRAP_SERVERS_ENV;
 
+pub mod wordcount;
+
 /// Logs to stderr, filtered by `RUST_LOG` (default: warnings).
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -88,6 +88,19 @@ pub enum Error {
         source: rdkafka::error::KafkaError,
     },
 
+    /// Records sent without waiting for their outcome were not delivered.
+    /// `flush` and `close` report them once each, with their data, so they
+    /// can be sent again or put elsewhere.
+    #[error(
+        "{} record(s) could not be delivered; the first: {}",
+        .failures.len(),
+        .failures.first().map(ToString::to_string).unwrap_or_default()
+    )]
+    Undelivered {
+        /// Each record that failed, with its error and serialized data.
+        failures: Vec<crate::producer::DeliveryFailure>,
+    },
+
     /// A Kafka operation failed.
     #[error("{operation} failed: {source}")]
     Kafka {
@@ -148,6 +161,29 @@ pub enum Error {
     /// The client was already closed.
     #[error("the {0} is closed")]
     Closed(&'static str),
+
+    /// A lookup of offsets by timestamp found none.
+    #[error(
+        "no offset for timestamp {timestamp} in {partition}: the broker answered -1, which a \
+         real broker does when every record is older than the timestamp and the embedded \
+         cluster always does (it does not implement ListOffsets by timestamp); seek to the \
+         end explicitly if that is what you want"
+    )]
+    NoOffsetForTimestamp {
+        /// The partition that was looked up.
+        partition: TopicPartition,
+        /// The timestamp, in milliseconds since the epoch.
+        timestamp: i64,
+    },
+
+    /// The operation is not allowed in the client's current state.
+    #[error("cannot {operation}: {reason}")]
+    InvalidState {
+        /// What was attempted.
+        operation: &'static str,
+        /// Why it is not allowed, and what to do instead.
+        reason: String,
+    },
 
     /// A rebalance listener failed.
     #[error("rebalance listener failed on {event}: {message}")]

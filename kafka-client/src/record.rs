@@ -176,6 +176,19 @@ impl<K, V> ProducerRecord<K, V> {
         }
     }
 
+    /// A record with an optional key and an optional value (`None` is a
+    /// tombstone), bound for `topic`.
+    pub fn from_parts(topic: impl Into<String>, key: Option<K>, value: Option<V>) -> Self {
+        ProducerRecord {
+            topic: topic.into(),
+            partition: None,
+            key,
+            value,
+            timestamp: None,
+            headers: Headers::new(),
+        }
+    }
+
     /// A tombstone (null value) for `key`, bound for `topic`.
     pub fn tombstone(topic: impl Into<String>, key: K) -> Self {
         ProducerRecord {

@@ -206,6 +206,80 @@ pub enum Error {
         processor: String,
     },
 
+    /// A configuration setting was rejected.
+    #[error("invalid configuration `{key}`: {message}")]
+    Config {
+        /// The setting's name.
+        key: String,
+        /// Why it was rejected.
+        message: String,
+    },
+
+    /// A Kafka client operation failed.
+    #[error("{operation} failed: {source}")]
+    Client {
+        /// What the runtime was doing.
+        operation: &'static str,
+        /// The client's error.
+        #[source]
+        source: Box<kafka_client::Error>,
+    },
+
+    /// Topics that must be co-partitioned have different partition counts.
+    #[error("these topics must have the same number of partitions (they are joined or processed together by one task), but have: {}", topics.iter().map(|(t, n)| format!("{t}={n}")).collect::<Vec<_>>().join(", "))]
+    CoPartitioning {
+        /// Each topic with its partition count.
+        topics: Vec<(String, i32)>,
+    },
+
+    /// A store could not be restored from its changelog.
+    #[error("restoring store `{store}` from {changelog} failed: {message}")]
+    Restore {
+        /// The store.
+        store: String,
+        /// The changelog partition.
+        changelog: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// An operation was called in a state that does not allow it.
+    #[error("`{operation}` cannot be done while the application is {state}")]
+    InvalidState {
+        /// The operation.
+        operation: &'static str,
+        /// The application's state.
+        state: String,
+    },
+
+    /// Something did not happen in time.
+    #[error("timed out after {timeout:?} waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        timeout: std::time::Duration,
+    },
+
+    /// A DSL call that cannot work as recorded (found by `build()`), such as
+    /// suppressing a table that is not windowed or joining a table that is
+    /// not materialized. The message says what to change.
+    #[error("invalid topology: {0}")]
+    InvalidTopology(String),
+
+    /// Window, join-window or session-window parameters that make no sense.
+    #[error("invalid windows: {0}")]
+    InvalidWindows(String),
+
+    /// A suppression buffer configured to shut down when full became full.
+    #[error("suppression buffer of `{processor}` is full ({limit} records) and is configured to shut down when full: raise BufferConfig::max_records, use emit_early_when_full, or lower the grace period")]
+    SuppressionBufferFull {
+        /// The suppress processor.
+        processor: String,
+        /// The buffer's record limit.
+        limit: usize,
+    },
+
     /// The test driver was used in a way it cannot serve.
     #[error("test driver: {0}")]
     TestDriver(String),
@@ -222,6 +296,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A client error, with what the runtime was doing.
+    pub(crate) fn client(operation: &'static str, source: kafka_client::Error) -> Self {
+        Error::Client {
+            operation,
+            source: Box::new(source),
+        }
+    }
+
     /// The deserialization error, if this is one (for a deserialization handler).
     pub fn as_deserialization(&self) -> Option<&DeserializationError> {
         match self {

@@ -42,6 +42,7 @@
 pub mod dsl;
 pub mod error;
 pub mod processor;
+pub mod runtime;
 pub mod state;
 pub(crate) mod task;
 #[cfg(feature = "test-util")]
@@ -52,6 +53,10 @@ pub mod topology;
 pub use dsl::{
     Branched, Consumed, Grouped, KGroupedStream, KGroupedTable, KStream, KTable, Materialized,
     Named, Produced, Repartitioned, StreamsBuilder,
+};
+pub use dsl::{
+    BufferConfig, JoinWindows, Joined, SessionWindowedKStream, SessionWindows, StreamJoined,
+    Suppressed, TimeWindowedKStream, TimeWindows, Window, Windowed,
 };
 pub use error::{Error, RecordOrigin, Result};
 pub use topology::Topology;

@@ -1,1 +1,101 @@
-//! The typed producer. (Being written.)
+//! The typed producer.
+//!
+//! [`Producer<K, V>`] serializes keys and values with serdes chosen by type
+//! ([`DefaultSerde`](crate::serde::DefaultSerde)) or given to
+//! [`Producer::builder`], picks each record's partition, and hands it to one
+//! librdkafka producer, which batches, compresses and retries. A polling
+//! thread receives librdkafka's delivery reports and dispatches each to
+//! whoever asked for it; there is no future per record unless one is
+//! wanted.
+//!
+//! # Four ways to send
+//!
+//! | method | returns | outcome |
+//! |---|---|---|
+//! | [`send`](Producer::send) | when the broker acknowledged | `RecordMetadata`, or the record back with the error |
+//! | [`send_async`](Producer::send_async) | once enqueued | a [`DeliveryFuture`] to await or drop |
+//! | [`send_with_callback`](Producer::send_with_callback) | once enqueued | a callback on the polling thread |
+//! | [`enqueue`](Producer::enqueue) | once enqueued | reported by the next [`flush`](Producer::flush) if it failed |
+//!
+//! [`flush`](Producer::flush) waits until every enqueued record has an
+//! outcome and returns [`Error::Undelivered`](crate::Error::Undelivered)
+//! with the data of each failed record whose outcome nobody else took. So
+//! "enqueue many, then flush" delivers all of them exactly when `flush`
+//! returns `Ok`.
+//!
+//! # Backpressure
+//!
+//! librdkafka buffers up to `queue.buffering.max.messages` records (and
+//! `queue.buffering.max.kbytes`). When the buffer is full, sends wait for
+//! delivery reports to make room; records are never dropped and the sender
+//! never spins.
+//!
+//! # Partitions
+//!
+//! Partitions are chosen here, not by librdkafka, from a per-topic
+//! partition count that is fetched on a topic's first send and refreshed in
+//! the background every [`metadata_max_age`](ProducerBuilder::metadata_max_age)
+//! or when a delivery reports the topic unknown:
+//! - an explicit partition on the record wins; one the topic does not have
+//!   is [`Error::UnknownPartition`](crate::Error::UnknownPartition);
+//! - otherwise the [`Partitioner`] decides. The default,
+//!   [`DefaultPartitioner`], puts keyed records where Java's default
+//!   partitioner does (`toPositive(murmur2(key)) % partitions`, see
+//!   [`partition_for_key`]) and spreads keyless records round-robin, exactly
+//!   evenly. [`RoundRobinPartitioner`] spreads all records round-robin.
+//!
+//! A topic that does not exist is [`Error::UnknownTopic`](crate::Error::UnknownTopic):
+//! the producer sets `allow.auto.create.topics=false` unless the
+//! configuration says otherwise, so a typo never creates a topic.
+//!
+//! # Settings
+//!
+//! Defaults that do not lose data: `acks=all` and `enable.idempotence=true`
+//! (so retries neither duplicate nor reorder records). Override any of them
+//! with [`ClientConfig::set`](crate::ClientConfig::set).
+//!
+//! - `message.timeout.ms` bounds how long a record may take, retries
+//!   included (librdkafka's default: 300 000 ms). A broker that cannot be
+//!   reached makes sends fail with [`Error::Delivery`](crate::Error::Delivery)
+//!   (`MessageTimedOut`) after that long.
+//! - The first send to a topic fetches its metadata, waiting at most
+//!   [`ClientConfig::timeout`](crate::ClientConfig::timeout); an unreachable
+//!   cluster is then [`Error::BrokerUnreachable`](crate::Error::BrokerUnreachable).
+//! - `linger.ms` (librdkafka's default: 5 ms) is how long librdkafka waits
+//!   to fill a batch, so one sync `send` takes at least that long; set it to
+//!   0 for the lowest latency, raise it for bigger batches.
+//!
+//! # Closing
+//!
+//! [`close`](Producer::close) refuses further sends, waits up to the close
+//! timeout (default 30 s) for the records in flight and reports failures.
+//! Dropping the last clone does the same, blocking, and logs what failed.
+//!
+//! ```no_run
+//! # async fn demo() -> kafka_client::Result<()> {
+//! use kafka_client::{ClientConfig, Producer, ProducerRecord};
+//! let producer: Producer<String, String> = Producer::new(&ClientConfig::new())?;
+//! for i in 0..10_000 {
+//!     producer
+//!         .enqueue(ProducerRecord::new("lines", format!("line {i}")))
+//!         .await?;
+//! }
+//! producer.flush().await?; // Ok: all 10 000 were delivered
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod core;
+mod delivery;
+mod failure;
+mod metadata;
+mod murmur2;
+mod partitioner;
+mod typed;
+
+pub use builder::{ProducerBuilder, SerdeChoice, UseDefaultSerde};
+pub use delivery::{DeliveryFuture, DeliveryOutcome};
+pub use failure::{DeliveryFailure, SendError};
+pub use murmur2::{murmur2, partition_for_key, to_positive};
+pub use partitioner::{DefaultPartitioner, Partitioner, RoundRobinPartitioner};
+pub use typed::Producer;

@@ -39,18 +39,27 @@
 
 mod builder;
 mod grouped;
+mod join;
 mod kstream;
 mod ktable;
 mod params;
+mod windows;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 pub use builder::StreamsBuilder;
-pub use grouped::{KGroupedStream, KGroupedTable};
+pub use grouped::{KGroupedStream, KGroupedTable, SessionWindowedKStream, TimeWindowedKStream};
 pub use kstream::{BranchedKStream, KStream};
 pub use ktable::KTable;
-pub use params::{Branched, Consumed, Grouped, Materialized, Named, Produced, Repartitioned};
+pub use params::{
+    Branched, BufferConfig, Consumed, Grouped, Joined, Materialized, Named, Produced,
+    Repartitioned, StreamJoined, Suppressed,
+};
+pub use windows::{
+    JoinWindows, SessionWindowedSerde, SessionWindows, TimeWindowedSerde, TimeWindows, Window,
+    Windowed,
+};
 
 use crate::topology::GraphBuilder;
 

@@ -7,7 +7,7 @@ use super::erased::{fan_out, Env};
 use super::punctuation::{interval_ms, Schedule};
 use super::{Data, PunctuationId, PunctuationType, Record};
 use crate::error::{Error, RecordOrigin, Result};
-use crate::state::KeyValueStoreHandle;
+use crate::state::{KeyValueStoreHandle, SessionStoreHandle, WindowStoreHandle};
 
 /// The context of one processor, typed by what it forwards (`KOut`, `VOut`).
 ///
@@ -90,6 +90,33 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
         &mut self,
         name: &str,
     ) -> Result<KeyValueStoreHandle<'_, K, V>> {
+        self.check_connected(name)?;
+        self.env.core.store_mut(name)?.key_value_mut::<K, V>()
+    }
+
+    /// A window store this processor is connected to, typed by its key
+    /// (without the window) and value. Errors as for
+    /// [`key_value_store`](Self::key_value_store).
+    pub fn window_store<K: 'static, V: 'static>(
+        &mut self,
+        name: &str,
+    ) -> Result<WindowStoreHandle<'_, K, V>> {
+        self.check_connected(name)?;
+        self.env.core.store_mut(name)?.window_mut::<K, V>()
+    }
+
+    /// A session store this processor is connected to, typed by its key
+    /// (without the window) and value. Errors as for
+    /// [`key_value_store`](Self::key_value_store).
+    pub fn session_store<K: 'static, V: 'static>(
+        &mut self,
+        name: &str,
+    ) -> Result<SessionStoreHandle<'_, K, V>> {
+        self.check_connected(name)?;
+        self.env.core.store_mut(name)?.session_mut::<K, V>()
+    }
+
+    fn check_connected(&self, name: &str) -> Result<()> {
         let node = self.env.topology.node(self.env.node);
         if !node.stores().iter().any(|s| s == name) {
             return Err(Error::StoreNotConnected {
@@ -97,7 +124,21 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
                 store: name.to_string(),
             });
         }
-        self.env.core.store_mut(name)?.key_value_mut::<K, V>()
+        Ok(())
+    }
+
+    /// Counts the current record as dropped because it arrived after its
+    /// window closed (the task's `dropped_records` metric) and logs why at
+    /// debug level.
+    pub fn record_dropped(&mut self, reason: &str) {
+        self.env.core.dropped_records += 1;
+        tracing::debug!(
+            processor = self.processor_name(),
+            origin = %self.env.core.origin,
+            stream_time = ?self.env.core.stream_time,
+            reason,
+            "dropping a late record"
+        );
     }
 
     /// Schedules [`Processor::punctuate`](super::Processor::punctuate) every

@@ -73,7 +73,6 @@ pub struct StreamsConfig {
     deserialization_handler: DeserializationHandler,
     production_handler: ProductionHandler,
     replication_factor: i32,
-    max_buffered_records: usize,
 }
 
 impl StreamsConfig {
@@ -88,7 +87,6 @@ impl StreamsConfig {
             deserialization_handler: DeserializationHandler::LogAndFail,
             production_handler: ProductionHandler::Fail,
             replication_factor: 1,
-            max_buffered_records: 10_000,
         }
     }
 
@@ -243,10 +241,6 @@ impl StreamsConfig {
 
     pub(crate) fn replication_factor_ref(&self) -> i32 {
         self.replication_factor
-    }
-
-    pub(crate) fn max_buffered_records(&self) -> usize {
-        self.max_buffered_records
     }
 
     /// Checks the settings that the runtime itself interprets.

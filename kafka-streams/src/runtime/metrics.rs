@@ -60,6 +60,8 @@ pub(crate) struct MetricsRecorder {
     pub(crate) restores: AtomicU64,
     pub(crate) rebalances: AtomicU64,
     pub(crate) lag: Mutex<BTreeMap<String, i64>>,
+    /// How many times any thread refreshed its lag (after every commit round).
+    pub(crate) lag_refreshes: AtomicU64,
     pub(crate) active_tasks: Mutex<BTreeMap<usize, Vec<String>>>,
 }
 
@@ -80,6 +82,7 @@ impl MetricsRecorder {
         for (key, value) in entries {
             lag.insert(key, value);
         }
+        self.lag_refreshes.fetch_add(1, Ordering::Release);
     }
 
     pub(crate) fn remove_lag(&self, keys: impl IntoIterator<Item = String>) {
@@ -92,6 +95,10 @@ impl MetricsRecorder {
     pub(crate) fn set_active_tasks(&self, thread: usize, tasks: Vec<String>) {
         let mut all = self.active_tasks.lock().unwrap_or_else(|p| p.into_inner());
         all.insert(thread, tasks);
+    }
+
+    pub(crate) fn lag_refreshes(&self) -> u64 {
+        self.lag_refreshes.load(Ordering::Acquire)
     }
 
     pub(crate) fn snapshot(&self) -> StreamsMetrics {

@@ -8,13 +8,26 @@ use kafka_client::serde::{DefaultSerde, Serde, SharedSerde};
 use super::slot::{SlotStore, StoreSlot};
 use super::{ChangeLoggingKeyValueStore, InMemoryKeyValueStore};
 
-/// The kind of a store. Only key-value stores exist so far; window and
-/// session stores will be more kinds.
+/// The kind of a store. All kinds sit on the same ordered bytes map (and
+/// change-logging layer); window and session stores encode the window into
+/// the stored key (see [`WindowStoreHandle`](super::WindowStoreHandle) and
+/// [`SessionStoreHandle`](super::SessionStoreHandle)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreKind {
     /// A key-value store.
     KeyValue,
+    /// A window store: one value per key and window start, kept for a
+    /// retention period (windowed aggregations, stream-stream join buffers).
+    Window {
+        /// How long (in stream time) windows are kept, in milliseconds.
+        retention_ms: i64,
+    },
+    /// A session store: one value per key and session (start and end).
+    Session {
+        /// How long (in stream time) sessions are kept, in milliseconds.
+        retention_ms: i64,
+    },
 }
 
 /// Describes a state store for the Processor API: its name, key and value
@@ -34,6 +47,7 @@ pub struct StoreBuilder<K, V> {
     keys: SharedSerde<K>,
     values: SharedSerde<V>,
     logged: bool,
+    kind: StoreKind,
 }
 
 impl<K, V> std::fmt::Debug for StoreBuilder<K, V> {
@@ -72,7 +86,14 @@ impl<K: 'static, V: 'static> StoreBuilder<K, V> {
             keys,
             values,
             logged: true,
+            kind: StoreKind::KeyValue,
         }
+    }
+
+    /// The same store as another kind (window and session stores).
+    pub(crate) fn with_kind(mut self, kind: StoreKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// No changelog topic: the store starts empty on every restart.
@@ -100,7 +121,7 @@ impl<K: 'static, V: 'static> StoreBuilder<K, V> {
     pub(crate) fn into_spec(self) -> StoreSpec {
         StoreSpec {
             name: self.name,
-            kind: StoreKind::KeyValue,
+            kind: self.kind,
             logged: self.logged,
             serdes: Arc::new(StoreSerdes {
                 keys: Box::new(self.keys),

@@ -18,10 +18,16 @@
 //! The task turns the logging layer's entries into records for the store's
 //! `<application.id>-<store>-changelog` topic after each input record.
 //!
+//! # Window and session stores
+//! [`StoreKind`] names the kind of a store. Window and session stores reuse
+//! the bytes map, the logging layer and the byte-wise restore: the window
+//! is encoded into the stored key (`key ++ start` for windows, `key ++ end
+//! ++ start` for sessions, big-endian, as Kafka lays them out), and
+//! [`WindowStoreHandle`] / [`SessionStoreHandle`] do the typed range
+//! fetches by key and time. Operators remove expired windows as stream
+//! time passes their retention.
+//!
 //! # Room for more
-//! - Window and session stores: [`StoreKind`] names the kind of a store; a
-//!   window store would be another bytes trait with its own logging layer
-//!   (keys are `key bytes + window start`, as Kafka's changelogs have them).
 //! - A record cache (Kafka's `CachingKeyValueStore`) would be one more bytes
 //!   layer between the typed handle and the logging layer: it would keep the
 //!   latest value per key until the task commits, and only then write the
@@ -35,8 +41,10 @@ mod change_logging;
 mod in_memory;
 mod query;
 mod restore;
+mod session_store;
 mod slot;
 mod typed;
+mod window_store;
 
 pub(crate) use builder::StoreSpec;
 pub use builder::{StoreBuilder, StoreKind};
@@ -44,8 +52,10 @@ pub use change_logging::{ChangeLoggingKeyValueStore, ChangelogEntry};
 pub use in_memory::InMemoryKeyValueStore;
 pub use query::ReadOnlyKeyValueView;
 pub use restore::restore;
+pub use session_store::SessionStoreHandle;
 pub(crate) use slot::StoreSlot;
 pub use typed::KeyValueStoreHandle;
+pub use window_store::WindowStoreHandle;
 
 use std::ops::Bound;
 

@@ -8,7 +8,7 @@ use super::builder::StoreSerdes;
 use super::typed::Codec;
 use super::{
     ChangeLoggingKeyValueStore, ChangelogEntry, KeyValueBytesStore, KeyValueStoreHandle,
-    ReadOnlyKeyValueView,
+    ReadOnlyKeyValueView, SessionStoreHandle, WindowStoreHandle,
 };
 use crate::error::{Error, Result};
 
@@ -58,6 +58,22 @@ impl StoreSlot {
     ) -> Result<KeyValueStoreHandle<'_, K, V>> {
         let codec = self.typed_codec::<K, V>()?;
         Ok(KeyValueStoreHandle::new(codec, self.bytes_mut()))
+    }
+
+    /// Typed access to a window store (keys carry the window start).
+    pub(crate) fn window_mut<K: 'static, V: 'static>(
+        &mut self,
+    ) -> Result<WindowStoreHandle<'_, K, V>> {
+        let codec = self.typed_codec::<K, V>()?;
+        Ok(WindowStoreHandle::new(codec, self.bytes_mut()))
+    }
+
+    /// Typed access to a session store (keys carry the session window).
+    pub(crate) fn session_mut<K: 'static, V: 'static>(
+        &mut self,
+    ) -> Result<SessionStoreHandle<'_, K, V>> {
+        let codec = self.typed_codec::<K, V>()?;
+        Ok(SessionStoreHandle::new(codec, self.bytes_mut()))
     }
 
     /// Typed read-only access.

@@ -17,6 +17,8 @@ pub(crate) struct TaskCore {
     pub(crate) stream_time: Option<i64>,
     pub(crate) wall_clock: i64,
     pub(crate) origin: RecordOrigin,
+    /// Records dropped because their window (or join window) had closed.
+    pub(crate) dropped_records: u64,
 }
 
 impl TaskCore {

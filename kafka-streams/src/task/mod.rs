@@ -132,6 +132,7 @@ impl StreamTask {
             origin: RecordOrigin::Punctuation {
                 timestamp: wall_clock_ms,
             },
+            dropped_records: 0,
         };
         Ok(StreamTask {
             topology,
@@ -170,6 +171,20 @@ impl StreamTask {
     )]
     pub(crate) fn stream_time(&self) -> Option<i64> {
         self.core.stream_time
+    }
+
+    /// How many records this task dropped because they arrived after their
+    /// window (or join window) had closed: `window end + grace` reached by
+    /// stream time. Windowed aggregations, session aggregations and
+    /// stream-stream joins count a record once, however many windows it
+    /// missed; each drop is also logged at debug level. A runtime exposes
+    /// this as the task's `dropped-records` metric.
+    #[allow(
+        dead_code,
+        reason = "part of the runtime's task API; the test driver sums it over tasks"
+    )]
+    pub(crate) fn dropped_records(&self) -> u64 {
+        self.core.dropped_records
     }
 
     /// The names of this task's stores.

@@ -179,6 +179,13 @@ impl TopologyTestDriver {
         TestKeyValueStore::new(self.state.clone(), name.to_string())
     }
 
+    /// How many records the tasks dropped because they arrived after their
+    /// window closed (window end + grace reached by stream time), summed
+    /// over the driver's tasks.
+    pub fn dropped_records(&self) -> u64 {
+        self.state.borrow().dropped_records()
+    }
+
     /// The name of a store's changelog topic under this application id.
     pub fn changelog_topic(&self, store: &str) -> String {
         changelog_topic_name(self.state.borrow().application_id(), store)

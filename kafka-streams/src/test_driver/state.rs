@@ -187,6 +187,10 @@ impl DriverState {
         Ok(())
     }
 
+    pub(crate) fn dropped_records(&self) -> u64 {
+        self.tasks.iter().map(StreamTask::dropped_records).sum()
+    }
+
     /// Takes the next record written to `topic`.
     pub(crate) fn pop_output(&mut self, topic: &str) -> Option<SinkRecord> {
         self.outputs.get_mut(topic).and_then(VecDeque::pop_front)

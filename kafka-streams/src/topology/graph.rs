@@ -21,6 +21,12 @@ pub(crate) struct GraphBuilder {
     nodes: Vec<Node>,
     stores: Vec<StoreSpec>,
     names: NameGenerator,
+    /// The grace period of the windowed aggregation that produced a node
+    /// (for `suppress(until window closes)` downstream).
+    /// (grace in ms, whether window ends are inclusive as for sessions).
+    window_grace: HashMap<NodeId, (i64, bool)>,
+    /// Mistakes found while recording, reported by `build()`.
+    invalid: Vec<String>,
 }
 
 impl GraphBuilder {
@@ -126,12 +132,38 @@ impl GraphBuilder {
         }
     }
 
+    /// Records that `node` produces windowed results with this grace period.
+    pub(crate) fn set_window_grace(&mut self, node: NodeId, grace_ms: i64, end_inclusive: bool) {
+        self.window_grace.insert(node, (grace_ms, end_inclusive));
+    }
+
+    /// The grace period of the windowed aggregation upstream of `node`
+    /// (following first parents), if any.
+    pub(crate) fn window_grace(&self, node: NodeId) -> Option<(i64, bool)> {
+        let mut current = Some(node);
+        while let Some(id) = current {
+            if let Some(&grace) = self.window_grace.get(&id) {
+                return Some(grace);
+            }
+            current = self.nodes.get(id).and_then(|n| n.parents.first().copied());
+        }
+        None
+    }
+
+    /// Records a mistake that `build()` reports as [`Error::InvalidTopology`].
+    pub(crate) fn invalid(&mut self, message: String) {
+        self.invalid.push(message);
+    }
+
     pub(crate) fn add_store(&mut self, store: StoreSpec) {
         self.stores.push(store);
     }
 
     /// Validates the graph and freezes it.
     pub(crate) fn build(&self) -> Result<Topology> {
+        if let Some(message) = self.invalid.first() {
+            return Err(Error::InvalidTopology(message.clone()));
+        }
         let mut nodes = self.nodes.clone();
         if !nodes
             .iter()

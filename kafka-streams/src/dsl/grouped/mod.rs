@@ -1,7 +1,11 @@
 //! Grouped streams and tables, and their aggregations.
 
+mod session_stream;
 mod stream;
 mod table;
+mod windowed_stream;
 
+pub use session_stream::SessionWindowedKStream;
 pub use stream::KGroupedStream;
 pub use table::KGroupedTable;
+pub use windowed_stream::TimeWindowedKStream;

@@ -9,7 +9,7 @@ use crate::dsl::{Grouped, KStream, KTable, Materialized};
 use crate::processor::erased::factory;
 use crate::processor::ops::{AggregateStep, StreamAggregate};
 use crate::processor::{Change, Data};
-use crate::topology::NodeId;
+use crate::topology::{GraphBuilder, NodeId};
 
 /// A stream grouped by key, ready for an aggregation into a [`KTable`].
 ///
@@ -42,6 +42,37 @@ impl<K: Data, V: Data> KGroupedStream<K, V> {
         }
     }
 
+    /// The node an aggregation reads: the stream itself, or the
+    /// repartition topic's source (created by the first aggregation that
+    /// needs it, named by the `Grouped` name or else `store`).
+    pub(crate) fn input_node(&self, g: &mut GraphBuilder, store: &str) -> NodeId {
+        match (self.stream.repartition_required, self.repartitioned.get()) {
+            (false, _) => self.stream.node,
+            (true, Some(source)) => source,
+            (true, None) => {
+                let topic = self
+                    .grouped
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| store.to_string());
+                let source = repartition_through(
+                    g,
+                    self.stream.node,
+                    &topic,
+                    self.grouped.keys.clone(),
+                    self.grouped.values.clone(),
+                );
+                self.repartitioned.set(Some(source));
+                source
+            }
+        }
+    }
+
+    /// The graph the grouped stream is recorded in.
+    pub(crate) fn graph(&self) -> &crate::dsl::Graph {
+        &self.stream.graph
+    }
+
     fn aggregate_with<VA: Data>(
         &self,
         prefix: &str,
@@ -55,22 +86,7 @@ impl<K: Data, V: Data> KGroupedStream<K, V> {
             Some(n) => n.clone(),
             None => g.generate(&format!("{prefix}-STATE-STORE")),
         };
-        let parent = match (self.stream.repartition_required, self.repartitioned.get()) {
-            (false, _) => self.stream.node,
-            (true, Some(source)) => source,
-            (true, None) => {
-                let topic = self.grouped.name.clone().unwrap_or_else(|| store.clone());
-                let source = repartition_through(
-                    &mut g,
-                    self.stream.node,
-                    &topic,
-                    self.grouped.keys.clone(),
-                    self.grouped.values.clone(),
-                );
-                self.repartitioned.set(Some(source));
-                source
-            }
-        };
+        let parent = self.input_node(&mut g, &store);
         let store_name = store.clone();
         let node = g.add_processor(
             name,

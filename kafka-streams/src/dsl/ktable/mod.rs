@@ -7,6 +7,7 @@
 mod filter;
 mod group;
 mod map_values;
+mod suppress;
 mod to_stream;
 
 use std::fmt;

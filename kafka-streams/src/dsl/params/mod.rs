@@ -8,18 +8,24 @@
 mod branched;
 mod consumed;
 mod grouped;
+mod joined;
 mod materialized;
 mod named;
 mod produced;
 mod repartitioned;
+mod stream_joined;
+mod suppressed;
 
 pub use branched::Branched;
 pub use consumed::Consumed;
 pub use grouped::Grouped;
+pub use joined::Joined;
 pub use materialized::Materialized;
 pub use named::Named;
 pub use produced::Produced;
 pub use repartitioned::Repartitioned;
+pub use stream_joined::StreamJoined;
+pub use suppressed::{BufferConfig, Suppressed};
 
 /// Implements `Debug` without requiring it of the serdes or types.
 macro_rules! debug_by_name {

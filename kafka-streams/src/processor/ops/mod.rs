@@ -15,13 +15,19 @@ mod map_values;
 mod passthrough;
 mod peek;
 mod select_key;
+mod session_aggregate;
 mod stream_aggregate;
+mod stream_stream_join;
+mod stream_table_join;
+mod suppress;
 mod table_aggregate;
 mod table_filter;
 mod table_group_map;
 mod table_map_values;
 mod table_source;
+mod table_table_join;
 mod table_to_stream;
+mod window_aggregate;
 
 pub(crate) use branch::{Branch, BranchPredicate};
 pub(crate) use filter::Filter;
@@ -33,13 +39,21 @@ pub(crate) use map_values::MapValues;
 pub(crate) use passthrough::PassThrough;
 pub(crate) use peek::Peek;
 pub(crate) use select_key::SelectKey;
+pub(crate) use session_aggregate::{SessionAggregate, SessionMerger};
 pub(crate) use stream_aggregate::{AggregateStep, StreamAggregate};
+pub(crate) use stream_stream_join::{
+    BufferListSerde, JoinInput, JoinKind, StreamJoiner, StreamStreamJoin, TagLeft, TagRight,
+};
+pub(crate) use stream_table_join::{StreamTableJoin, StreamTableJoiner};
+pub(crate) use suppress::{BufferedSerde, Suppress};
 pub(crate) use table_aggregate::{TableAdd, TableAggregate, TableSubtract};
 pub(crate) use table_filter::TableFilter;
 pub(crate) use table_group_map::TableGroupMap;
 pub(crate) use table_map_values::TableMapValues;
 pub(crate) use table_source::TableSource;
+pub(crate) use table_table_join::{TableJoiner, TableTableJoin, TableTableJoinRight};
 pub(crate) use table_to_stream::TableToStream;
+pub(crate) use window_aggregate::WindowAggregate;
 
 /// Logs a record an operator skips because its value is null.
 pub(crate) fn skip_null_value(ctx_name: &str) {

@@ -1,0 +1,138 @@
+//! Leaving: a clean, async `close()` that runs the revoke listener, and a
+//! best-effort `Drop` for consumers that were not closed.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::Consumer as _;
+
+use super::consumer::Consumer;
+use super::context::{apply_rebalance, list_of, RebalanceKind};
+use super::core::Mode;
+use super::rebalance;
+use crate::error::{Error, Result};
+
+/// How long `close` waits between looks at the group while leaving.
+const CLOSE_TICK: Duration = Duration::from_millis(50);
+
+impl<K, V> Consumer<K, V> {
+    /// Leaves cleanly, within the request timeout:
+    /// 1. rebalances still waiting are served (with the listener);
+    /// 2. a subscribed consumer leaves its group: the listener's
+    ///    `on_revoked` runs for the partitions it still has (commit there),
+    ///    then they are unassigned and the group is told at once, so the
+    ///    other members take them over without waiting for a timeout;
+    /// 3. librdkafka finishes: commits still in flight (including
+    ///    [`commit_async`](Consumer::commit_async) and, with auto-commit,
+    ///    the records handed out so far) complete before the client stops.
+    ///
+    /// Records fetched but never handed out are dropped; they were not
+    /// consumed and are not committed. A failed listener or a timeout is
+    /// reported, and the consumer is closed anyway.
+    pub async fn close(self) -> Result<()> {
+        let outcome = self.leave().await;
+        // Whatever librdkafka still hands over while it stops is applied
+        // at once: nobody polls for a listener any more.
+        self.apply_remaining_directly();
+        self.core.mark_closed();
+        let base = self.core.base_arc();
+        let limit = self.core.timeout();
+        drop(self);
+        // The last owner of librdkafka's consumer closes it, blocking until
+        // commits in flight are done: do that off the async threads.
+        let finish = tokio::task::spawn_blocking(move || drop(base));
+        if tokio::time::timeout(limit, finish).await.is_err() {
+            return Err(Error::Timeout {
+                what: "librdkafka to finish closing the consumer (commits in flight, leaving the group)"
+                    .into(),
+                timeout: limit,
+            });
+        }
+        outcome
+    }
+
+    async fn leave(&self) -> Result<()> {
+        let _turn = self.turn.lock().await;
+        let listener = self.listener.as_deref();
+        let mut failure = rebalance::serve_pending(&self.core, listener).await.err();
+        self.core.store_processed(None);
+        match self.core.mode() {
+            Mode::Idle => {}
+            Mode::Assigned => {
+                if let Err(e) = self.core.base().unassign() {
+                    failure.get_or_insert(Error::kafka("unassigning partitions", e));
+                }
+            }
+            Mode::Subscribed(_) => {
+                self.core.base().unsubscribe();
+                let deadline = Instant::now() + self.core.timeout();
+                loop {
+                    // Anything fetched is dropped: it was never handed out.
+                    while let Some(polled) = self.core.base().poll(Duration::ZERO) {
+                        if let Err(error) = polled {
+                            tracing::debug!(%error, "consumer error while leaving the group");
+                        }
+                    }
+                    if let Err(e) = rebalance::serve_pending(&self.core, listener).await {
+                        failure.get_or_insert(e);
+                    }
+                    let ctx = self.core.ctx();
+                    let unassigned = self.core.assignment().map_or(true, |a| a.is_empty());
+                    let settled = !ctx.has_pending() && unassigned;
+                    if settled {
+                        break;
+                    }
+                    if Instant::now() >= deadline {
+                        failure.get_or_insert(Error::Timeout {
+                            what: "the group to take this consumer's partitions back".into(),
+                            timeout: self.core.timeout(),
+                        });
+                        break;
+                    }
+                    if !ctx.take_served() {
+                        self.core.wait_for_events(Some(CLOSE_TICK)).await;
+                    }
+                }
+            }
+        }
+        tracing::info!(group = self.core.group_id(), "consumer closed");
+        failure.map_or(Ok(()), Err)
+    }
+}
+
+impl<K, V> Drop for Consumer<K, V> {
+    /// Without `close()`, the revoke listener cannot run (it is async):
+    /// waiting rebalances are applied as they are, positions of handed-out
+    /// records are stored for auto-commit, and librdkafka's own close
+    /// (blocking this thread until it has left the group) does the rest.
+    fn drop(&mut self) {
+        if self.core.is_closed() {
+            return;
+        }
+        if self.listener.is_some() && matches!(self.core.mode(), Mode::Subscribed(_)) {
+            tracing::warn!(
+                group = self.core.group_id(),
+                "consumer dropped without close(): its revoke listener does not run; \
+                 call close().await to commit on revoke"
+            );
+        }
+        self.apply_remaining_directly();
+        self.core.store_processed(None);
+    }
+}
+
+impl<K, V> Consumer<K, V> {
+    /// Applies waiting rebalances without the listener, and makes
+    /// librdkafka's later ones apply at once.
+    fn apply_remaining_directly(&self) {
+        for pending in self.core.ctx().switch_to_direct() {
+            if pending.kind == RebalanceKind::Assign && pending.applied {
+                continue;
+            }
+            if let Err(error) =
+                apply_rebalance(self.core.base(), pending.kind, &list_of(&pending.partitions))
+            {
+                tracing::warn!(%error, "could not apply a rebalance while closing the consumer");
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! What every stream thread of one application shares.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use super::config::StreamsConfig;
+use super::metrics::MetricsRecorder;
+use super::state::StreamsState;
+use super::task_set::TaskSet;
+use super::topics::TopicPlan;
+use crate::topology::Topology;
+
+/// A stream thread's status, as the application state is computed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum ThreadStatus {
+    /// Joining the group, or moving / restoring tasks.
+    Rebalancing = 0,
+    /// Processing its tasks.
+    Running = 1,
+    /// Stopped cleanly.
+    Stopped = 2,
+    /// Stopped by an error.
+    Failed = 3,
+}
+
+/// One stream thread as the others (and interactive queries) see it.
+#[derive(Debug)]
+pub(crate) struct ThreadHandle {
+    pub(crate) index: usize,
+    pub(crate) tasks: Mutex<TaskSet>,
+    status: AtomicU8,
+}
+
+impl ThreadHandle {
+    pub(crate) fn new(index: usize) -> Self {
+        ThreadHandle {
+            index,
+            tasks: Mutex::new(TaskSet::default()),
+            status: AtomicU8::new(ThreadStatus::Rebalancing as u8),
+        }
+    }
+
+    pub(crate) fn status(&self) -> ThreadStatus {
+        match self.status.load(Ordering::Acquire) {
+            0 => ThreadStatus::Rebalancing,
+            1 => ThreadStatus::Running,
+            2 => ThreadStatus::Stopped,
+            _ => ThreadStatus::Failed,
+        }
+    }
+
+    pub(crate) fn lock_tasks(&self) -> std::sync::MutexGuard<'_, TaskSet> {
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The application as its threads see it.
+#[derive(Debug)]
+pub(crate) struct AppContext {
+    pub(crate) topology: Arc<Topology>,
+    pub(crate) config: StreamsConfig,
+    pub(crate) plan: TopicPlan,
+    pub(crate) metrics: Arc<MetricsRecorder>,
+    pub(crate) threads: Vec<Arc<ThreadHandle>>,
+    pub(crate) state: watch::Sender<StreamsState>,
+    pub(crate) shutdown: watch::Sender<bool>,
+    /// Full source topic name → the sub-topology that reads it.
+    pub(crate) subtopology_of: HashMap<String, usize>,
+}
+
+impl AppContext {
+    pub(crate) fn application_id(&self) -> &str {
+        self.config.application_id()
+    }
+
+    /// Records a thread's new status and recomputes the application state.
+    pub(crate) fn set_thread_status(&self, thread: &ThreadHandle, status: ThreadStatus) {
+        thread.status.store(status as u8, Ordering::Release);
+        self.refresh_state();
+    }
+
+    /// Moves the application to `Error` (once) and asks every thread to stop.
+    pub(crate) fn fail(&self, message: String) {
+        self.state.send_if_modified(|state| {
+            if matches!(state, StreamsState::Error(_)) {
+                return false;
+            }
+            *state = StreamsState::Error(message);
+            true
+        });
+        let _ = self.shutdown.send(true);
+    }
+
+    fn refresh_state(&self) {
+        let statuses: Vec<ThreadStatus> = self.threads.iter().map(|t| t.status()).collect();
+        self.state.send_if_modified(|state| {
+            let next = match state {
+                StreamsState::Error(_) | StreamsState::NotRunning => return false,
+                StreamsState::PendingShutdown => {
+                    if statuses
+                        .iter()
+                        .all(|s| matches!(s, ThreadStatus::Stopped | ThreadStatus::Failed))
+                    {
+                        StreamsState::NotRunning
+                    } else {
+                        return false;
+                    }
+                }
+                _ => {
+                    if statuses.iter().all(|s| *s == ThreadStatus::Running) {
+                        StreamsState::Running
+                    } else {
+                        StreamsState::Rebalancing
+                    }
+                }
+            };
+            if *state == next {
+                return false;
+            }
+            tracing::info!(from = ?state, to = ?next, "application state changed");
+            *state = next;
+            true
+        });
+    }
+}

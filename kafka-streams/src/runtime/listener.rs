@@ -1,0 +1,205 @@
+//! The stream thread's rebalance listener: tasks follow the partitions the
+//! group assigns.
+//!
+//! - Revoked (eager: everything, every rebalance): flush the output, commit
+//!   the processed offsets of the revoked partitions, and suspend their tasks.
+//! - Assigned: resume suspended tasks that came back (their state is
+//!   current), create the others and restore their stores from their
+//!   changelogs before any record is processed; drop suspended tasks that
+//!   did not come back (another instance owns them now).
+//! - Lost: drop the tasks without committing; another member may own them.
+//!
+//! The listener may be cancelled and run again from the start (see
+//! `RebalanceListener`); every step here is safe to repeat.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kafka_client::consumer::{ListenerError, RebalanceHandle, RebalanceListener};
+use kafka_client::TopicPartition;
+
+use super::app::ThreadStatus;
+use super::metrics::MetricsRecorder;
+use super::restore::restore_task;
+use super::task_id::TaskId;
+use super::thread_env::ThreadEnv;
+use crate::task::StreamTask;
+
+/// Keeps a stream thread's tasks in step with its assignment.
+#[derive(Debug)]
+pub(crate) struct TaskListener {
+    pub(crate) env: Arc<ThreadEnv>,
+}
+
+impl TaskListener {
+    fn task_ids(&self, partitions: &[TopicPartition]) -> BTreeSet<TaskId> {
+        partitions
+            .iter()
+            .filter_map(|tp| {
+                self.env
+                    .app
+                    .subtopology_of
+                    .get(tp.topic())
+                    .map(|&subtopology| TaskId {
+                        subtopology,
+                        partition: tp.partition(),
+                    })
+            })
+            .collect()
+    }
+
+    fn publish_tasks(&self) {
+        let names = self.env.thread.lock_tasks().active_names();
+        self.env
+            .app
+            .metrics
+            .set_active_tasks(self.env.thread.index, names);
+    }
+
+    async fn new_task(&self, id: TaskId) -> Result<StreamTask, ListenerError> {
+        let app = &self.env.app;
+        let mut task = StreamTask::new(
+            app.topology.clone(),
+            id.subtopology,
+            id.partition,
+            app.application_id(),
+            super::now_ms(),
+        )?;
+        let changelogs = app
+            .topology
+            .subtopology(id.subtopology)
+            .map(|s| s.changelog_topics(app.application_id()))
+            .unwrap_or_default();
+        if !changelogs.is_empty() {
+            let restored = restore_task(&self.env.restore_consumer, &mut task, &changelogs).await?;
+            MetricsRecorder::add(&app.metrics.records_restored, restored);
+            MetricsRecorder::add(&app.metrics.restores, changelogs.len() as u64);
+            tracing::info!(task = %id, records = restored, "task restored from its changelogs");
+        }
+        Ok(task)
+    }
+}
+
+#[async_trait]
+impl RebalanceListener for TaskListener {
+    async fn on_assigned(
+        &self,
+        partitions: &[TopicPartition],
+        _consumer: &RebalanceHandle<'_>,
+    ) -> Result<(), ListenerError> {
+        let app = &self.env.app;
+        app.set_thread_status(&self.env.thread, ThreadStatus::Rebalancing);
+        MetricsRecorder::add(&app.metrics.rebalances, 1);
+        let wanted = self.task_ids(partitions);
+        // Resume suspended tasks that came back; find the ones to create.
+        let missing: Vec<TaskId> = {
+            let mut set = self.env.thread.lock_tasks();
+            let mut missing = Vec::new();
+            for id in &wanted {
+                if set.active.contains_key(id) {
+                    continue;
+                }
+                match set.suspended.remove(id) {
+                    Some(task) => {
+                        set.active.insert(*id, task);
+                    }
+                    None => missing.push(*id),
+                }
+            }
+            missing
+        };
+        // Build and restore outside the lock; insert only complete tasks.
+        for id in missing {
+            let task = self.new_task(id).await?;
+            self.env.thread.lock_tasks().active.insert(id, task);
+        }
+        if let Err(e) = self.env.restore_consumer.assign(&[]).await {
+            tracing::debug!(error = %e, "could not clear the restore consumer's assignment");
+        }
+        {
+            let mut set = self.env.thread.lock_tasks();
+            let dropped = std::mem::take(&mut set.suspended);
+            if !dropped.is_empty() {
+                tracing::info!(tasks = ?dropped.keys().map(TaskId::to_string).collect::<Vec<_>>(), "suspended tasks moved to other instances");
+            }
+        }
+        self.publish_tasks();
+        tracing::info!(thread = self.env.thread.index, tasks = ?self.env.thread.lock_tasks().active_names(), "tasks assigned");
+        app.set_thread_status(&self.env.thread, ThreadStatus::Running);
+        Ok(())
+    }
+
+    async fn on_revoked(
+        &self,
+        partitions: &[TopicPartition],
+        consumer: &RebalanceHandle<'_>,
+    ) -> Result<(), ListenerError> {
+        let app = &self.env.app;
+        app.set_thread_status(&self.env.thread, ThreadStatus::Rebalancing);
+        if !self.env.failed.load(Ordering::Acquire) {
+            // Everything processed so far reaches the broker before its
+            // offsets are committed: at-least-once.
+            self.env.flush_output().await?;
+            let revoked: BTreeSet<&TopicPartition> = partitions.iter().collect();
+            let offsets: Vec<(TopicPartition, i64)> = {
+                let set = self.env.thread.lock_tasks();
+                set.offsets
+                    .iter()
+                    .filter(|(tp, _)| revoked.contains(tp))
+                    .map(|(tp, o)| (tp.clone(), *o))
+                    .collect()
+            };
+            if !offsets.is_empty() {
+                if let Err(error) = consumer.commit_offsets(&offsets).await {
+                    // The group moved on (another member left or joined
+                    // meanwhile): the next owner starts from the previous
+                    // commit and processes those records again.
+                    tracing::warn!(%error, "commit on revocation refused; records since the last commit will be processed again (at-least-once)");
+                }
+            }
+        }
+        let ids = self.task_ids(partitions);
+        {
+            let mut set = self.env.thread.lock_tasks();
+            for tp in partitions {
+                set.offsets.remove(tp);
+            }
+            for id in ids {
+                if let Some(task) = set.active.remove(&id) {
+                    set.suspended.insert(id, task);
+                }
+            }
+        }
+        app.metrics
+            .remove_lag(partitions.iter().map(TopicPartition::to_string));
+        self.publish_tasks();
+        Ok(())
+    }
+
+    async fn on_lost(
+        &self,
+        partitions: &[TopicPartition],
+        _consumer: &RebalanceHandle<'_>,
+    ) -> Result<(), ListenerError> {
+        tracing::warn!(?partitions, "partitions lost: their tasks are dropped without committing");
+        let ids = self.task_ids(partitions);
+        {
+            let mut set = self.env.thread.lock_tasks();
+            for tp in partitions {
+                set.offsets.remove(tp);
+            }
+            for id in ids {
+                set.active.remove(&id);
+                set.suspended.remove(&id);
+            }
+        }
+        self.env
+            .app
+            .metrics
+            .remove_lag(partitions.iter().map(TopicPartition::to_string));
+        self.publish_tasks();
+        Ok(())
+    }
+}

@@ -1,0 +1,350 @@
+//! A stream thread: one consumer in the application's group, one producer,
+//! and the tasks of the partitions the group gives it.
+//!
+//! The loop: take the next record, run it through its task synchronously,
+//! enqueue what the task produced (librdkafka batches it; a full queue makes
+//! the loop wait, which is the backpressure that keeps memory bounded), and
+//! every commit interval flush the output and then commit the processed
+//! offsets (at-least-once: an offset is committed only once everything the
+//! records before it caused is acknowledged by the broker).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kafka_client::consumer::{Consumer, OffsetReset};
+use kafka_client::serde::BytesSerde;
+use kafka_client::{ConsumerRecord, ProducerRecord, TopicPartition};
+use tokio::sync::watch;
+
+use super::app::{AppContext, ThreadHandle, ThreadStatus};
+use super::dead_letter::dead_letter_record;
+use super::handlers::DeserializationHandler;
+use super::listener::TaskListener;
+use super::metrics::MetricsRecorder;
+use super::task_id::TaskId;
+use super::thread_env::ThreadEnv;
+use crate::error::{Error, Result};
+use crate::task::{SinkRecord, SourceRecord};
+
+/// How often wall-clock punctuations are checked.
+const PUNCTUATE_INTERVAL: Duration = Duration::from_millis(100);
+/// The pause after a consumer error that is not fatal, so that a persistent
+/// one (a deleted topic) does not spin.
+const ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Runs stream thread `thread` until shutdown or a fatal error.
+pub(crate) async fn run(
+    app: Arc<AppContext>,
+    thread: Arc<ThreadHandle>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let env = Arc::new(ThreadEnv::new(app.clone(), thread.clone())?);
+    let result = match Worker::new(env.clone()) {
+        Ok(worker) => worker.run(shutdown).await,
+        Err(e) => Err(e),
+    };
+    match &result {
+        Ok(()) => app.set_thread_status(&thread, ThreadStatus::Stopped),
+        Err(e) => {
+            tracing::error!(thread = thread.index, error = %e, "stream thread failed");
+            app.set_thread_status(&thread, ThreadStatus::Failed);
+            app.fail(e.to_string());
+        }
+    }
+    if let Err(e) = env.producer.close().await {
+        if result.is_ok() {
+            return Err(Error::client("closing the stream thread's producer", e));
+        }
+    }
+    result
+}
+
+struct Worker {
+    env: Arc<ThreadEnv>,
+    consumer: Consumer<Vec<u8>, Vec<u8>>,
+    output: Vec<SinkRecord>,
+    next_commit: Instant,
+    next_punctuate: Instant,
+}
+
+impl Worker {
+    fn new(env: Arc<ThreadEnv>) -> Result<Self> {
+        let app = &env.app;
+        let id = app.application_id();
+        let client = app
+            .config
+            .client()
+            .clone()
+            .set_default(
+                "client.id",
+                format!("{id}-StreamThread-{}-consumer", env.thread.index),
+            )
+            // Range keeps partition p of co-partitioned topics together.
+            .set_default("partition.assignment.strategy", "range")
+            // Records cross a repartition topic on their way: don't let
+            // each hop wait librdkafka's default 500 ms for a full fetch.
+            .set_default("fetch.wait.max.ms", "100");
+        let consumer = Consumer::<Vec<u8>, Vec<u8>>::builder(&client)
+            .key_deserializer(BytesSerde)
+            .value_deserializer(BytesSerde)
+            .group_id(id)
+            .enable_auto_commit(false)
+            .auto_offset_reset(OffsetReset::Earliest)
+            .rebalance_listener(TaskListener { env: env.clone() })
+            .build()
+            .map_err(|e| Error::client("creating the stream thread's consumer", e))?;
+        let now = Instant::now();
+        Ok(Worker {
+            next_commit: now + app.config.commit_interval_ref(),
+            next_punctuate: now + PUNCTUATE_INTERVAL,
+            env,
+            consumer,
+            output: Vec::new(),
+        })
+    }
+
+    async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> Result<()> {
+        let topics: Vec<&str> = self
+            .env
+            .app
+            .subtopology_of
+            .keys()
+            .map(String::as_str)
+            .collect();
+        self.consumer
+            .subscribe(&topics)
+            .await
+            .map_err(|e| Error::client("subscribing to the source topics", e))?;
+        let result = self.process_until(&mut shutdown).await;
+        match result {
+            Ok(()) => {
+                // Clean shutdown: commit what was processed, then leave the
+                // group (the listener's on_revoked commits again, harmlessly).
+                self.commit().await?;
+                self.consumer
+                    .close()
+                    .await
+                    .map_err(|e| Error::client("leaving the group", e))
+            }
+            Err(e) => {
+                self.env.failed.store(true, Ordering::Release);
+                if let Err(close) = self.consumer.close().await {
+                    tracing::warn!(error = %close, "closing the consumer of a failed thread");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn process_until(&mut self, shutdown: &mut watch::Receiver<bool>) -> Result<()> {
+        loop {
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            let wake = self.next_commit.min(self.next_punctuate);
+            let wait = wake.saturating_duration_since(Instant::now());
+            tokio::select! {
+                biased;
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        return Ok(());
+                    }
+                }
+                received = tokio::time::timeout(wait, self.consumer.recv()) => match received {
+                    Err(_) => {}
+                    Ok(Ok(record)) => self.process(record).await?,
+                    Ok(Err(error)) => self.consumer_error(error).await?,
+                },
+            }
+            let now = Instant::now();
+            if now >= self.next_punctuate {
+                self.punctuate().await?;
+                self.next_punctuate = now + PUNCTUATE_INTERVAL;
+            }
+            if now >= self.next_commit {
+                self.commit().await?;
+                self.next_commit = Instant::now() + self.env.app.config.commit_interval_ref();
+            }
+        }
+    }
+
+    async fn consumer_error(&mut self, error: kafka_client::Error) -> Result<()> {
+        match error {
+            kafka_client::Error::RebalanceListener { .. } => {
+                Err(Error::client("moving tasks in a rebalance", error))
+            }
+            other => {
+                tracing::warn!(error = %other, "consumer error; retrying");
+                tokio::time::sleep(ERROR_BACKOFF).await;
+                Ok(())
+            }
+        }
+    }
+
+    async fn process(&mut self, record: ConsumerRecord<Vec<u8>, Vec<u8>>) -> Result<()> {
+        let app = &self.env.app;
+        let Some(&subtopology) = app.subtopology_of.get(&record.topic) else {
+            tracing::warn!(topic = %record.topic, "record from a topic no sub-topology reads; skipped");
+            return Ok(());
+        };
+        let id = TaskId {
+            subtopology,
+            partition: record.partition,
+        };
+        let tp = TopicPartition::new(record.topic.clone(), record.partition);
+        let next_offset = record.offset + 1;
+        let source = SourceRecord {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            timestamp: record.timestamp.unwrap_or(-1),
+            key: record.key,
+            value: record.value,
+            headers: record.headers,
+        };
+        let result = {
+            let mut set = self.env.thread.lock_tasks();
+            let Some(task) = set.active.get_mut(&id) else {
+                tracing::warn!(task = %id, "record for a task this thread does not own; skipped");
+                return Ok(());
+            };
+            let result = task.process(source);
+            task.drain_into(&mut self.output);
+            set.offsets.insert(tp, next_offset);
+            set.dirty = true;
+            result
+        };
+        match result {
+            Ok(()) => MetricsRecorder::add(&app.metrics.records_processed, 1),
+            Err(Error::Deserialization(error)) => {
+                self.handle_bad_record(*error).await?;
+            }
+            Err(other) => return Err(other),
+        }
+        self.send_output().await
+    }
+
+    async fn handle_bad_record(&mut self, error: kafka_client::DeserializationError) -> Result<()> {
+        let app = &self.env.app;
+        match app.config.deserialization_handler_ref() {
+            DeserializationHandler::LogAndFail => {
+                Err(Error::Deserialization(Box::new(error)))
+            }
+            DeserializationHandler::LogAndContinue => {
+                tracing::warn!(%error, "skipping a record that cannot be deserialized");
+                MetricsRecorder::add(&app.metrics.records_skipped, 1);
+                Ok(())
+            }
+            DeserializationHandler::DeadLetter { topic } => {
+                tracing::warn!(%error, dead_letter_topic = %topic, "sending a record that cannot be deserialized to the dead-letter topic");
+                let record = dead_letter_record(topic, &error);
+                self.env
+                    .producer
+                    .enqueue(record)
+                    .await
+                    .map_err(|e| Error::client("sending to the dead-letter topic", e.into_error()))?;
+                MetricsRecorder::add(&app.metrics.records_dead_lettered, 1);
+                Ok(())
+            }
+        }
+    }
+
+    async fn send_output(&mut self) -> Result<()> {
+        if self.output.is_empty() {
+            return Ok(());
+        }
+        let count = self.output.len() as u64;
+        for sink in self.output.drain(..) {
+            let mut record = ProducerRecord::from_parts(sink.topic, sink.key, sink.value)
+                .timestamp(sink.timestamp)
+                .headers(sink.headers);
+            if let Some(partition) = sink.partition {
+                record = record.partition(partition);
+            }
+            if let Err(e) = self.env.producer.enqueue(record).await {
+                let error = e.into_error();
+                match self.env.app.config.production_handler_ref() {
+                    super::handlers::ProductionHandler::Fail => {
+                        return Err(Error::client("sending an output record", error));
+                    }
+                    super::handlers::ProductionHandler::LogAndContinue => {
+                        tracing::error!(%error, "an output record was not sent; continuing as configured");
+                        MetricsRecorder::add(&self.env.app.metrics.records_failed_to_produce, 1);
+                    }
+                }
+            }
+        }
+        MetricsRecorder::add(&self.env.app.metrics.records_produced, count);
+        Ok(())
+    }
+
+    async fn punctuate(&mut self) -> Result<()> {
+        let now = super::now_ms();
+        {
+            let mut set = self.env.thread.lock_tasks();
+            for task in set.active.values_mut() {
+                let result = task.punctuate(now);
+                task.drain_into(&mut self.output);
+                result?;
+            }
+        }
+        self.send_output().await
+    }
+
+    /// Flushes the output, then commits the processed offsets, then updates
+    /// the lag metrics.
+    async fn commit(&mut self) -> Result<()> {
+        let started = Instant::now();
+        self.env.flush_output().await?;
+        let offsets = self.env.thread.lock_tasks().offsets_to_commit();
+        if let Some(offsets) = offsets {
+            if let Err(error) = self.consumer.commit_offsets(&offsets).await {
+                // A rebalance in progress can refuse a commit; the records
+                // are then processed again by the next owner (at-least-once).
+                tracing::warn!(%error, "commit refused; the records since the last commit may be processed again");
+                self.env.thread.lock_tasks().dirty = true;
+                return Ok(());
+            }
+            self.env.app.metrics.record_commit(started.elapsed());
+        }
+        self.update_lag().await;
+        Ok(())
+    }
+
+    /// Refreshes this thread's lag metrics: per assigned partition, the
+    /// high watermark minus the next offset to process. Watermarks are asked
+    /// through the restore consumer, whose connection is idle: on the group
+    /// consumer's connection they would queue behind its long-polling fetch.
+    async fn update_lag(&self) {
+        let started = Instant::now();
+        let Ok(assigned) = self.consumer.assignment() else {
+            return;
+        };
+        let lookups = assigned.into_iter().map(|tp| async move {
+            let processed = self.env.thread.lock_tasks().offsets.get(&tp).copied();
+            let position = match processed {
+                Some(p) => Some(p),
+                None => match self.consumer.position(&tp) {
+                    Ok(Some(p)) => Some(p),
+                    _ => self
+                        .consumer
+                        .committed(std::slice::from_ref(&tp))
+                        .await
+                        .ok()
+                        .and_then(|m| m.get(&tp).copied().flatten()),
+                },
+            };
+            let (low, high) = self.env.restore_consumer.watermarks(&tp).await.ok()?;
+            let from = position.unwrap_or(low).max(low);
+            Some((tp.to_string(), (high - from).max(0)))
+        });
+        let lag: Vec<(String, i64)> = futures::future::join_all(lookups)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        self.env.app.metrics.set_lag(lag);
+        tracing::trace!(thread = self.env.thread.index, took = ?started.elapsed(), "lag refreshed");
+    }
+}
