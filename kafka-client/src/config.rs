@@ -80,6 +80,11 @@ impl ClientConfig {
         self.settings.get(key).map(String::as_str)
     }
 
+    /// Every setting, sorted by name (secrets included: do not log these).
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.settings.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The timeout for blocking operations.
     pub fn timeout(&self) -> Duration {
         self.request_timeout.unwrap_or(Duration::from_secs(30))

@@ -140,6 +140,7 @@ fn assert_exactly_once(seen: &[Seen], partitions: i32, per_partition: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_members_split_the_partitions_and_consume_every_record_once() {
+    consumer_support::init_logs();
     let cluster = EmbeddedKafka::start(1).unwrap();
     cluster.create_topic("orders", 4).unwrap();
     for p in 0..4 {
@@ -191,6 +192,7 @@ async fn two_members_split_the_partitions_and_consume_every_record_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cooperative_rebalance_only_revokes_the_partitions_that_move() {
+    consumer_support::init_logs();
     let cluster = EmbeddedKafka::start(1).unwrap();
     cluster.create_topic("orders", 4).unwrap();
     for p in 0..4 {

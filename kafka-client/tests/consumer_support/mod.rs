@@ -73,3 +73,10 @@ pub async fn recv_until_quiet<K: 'static, V: 'static>(consumer: &Consumer<K, V>,
     }
     out
 }
+
+/// Logs to the test's output, filtered by `RUST_LOG` (default: off).
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+}

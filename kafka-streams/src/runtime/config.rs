@@ -7,6 +7,58 @@ use kafka_client::ClientConfig;
 use super::handlers::{DeserializationHandler, ProductionHandler};
 use crate::error::{Error, Result};
 
+/// The kinds of client the runtime creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientRole {
+    Consumer,
+    Producer,
+    Admin,
+}
+
+impl ClientRole {
+    /// Whether an unprefixed setting goes to this kind of client: settings
+    /// only one kind understands are kept from the others, so librdkafka
+    /// does not warn about them.
+    fn accepts(self, key: &str) -> bool {
+        const CONSUMER_ONLY: &[&str] = &[
+            "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
+            "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms",
+            "enable.auto.offset.store", "partition.assignment.strategy", "isolation.level",
+            "enable.partition.eof", "check.crcs", "group.instance.id", "group.protocol",
+            "group.remote.assignor", "queued.min.messages", "queued.max.messages.kbytes",
+            "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes",
+            "fetch.message.max.bytes", "fetch.error.backoff.ms",
+        ];
+        const PRODUCER_ONLY: &[&str] = &[
+            "acks", "request.required.acks", "linger.ms", "queue.buffering.max.ms",
+            "batch.size", "batch.num.messages", "compression.type", "compression.codec",
+            "compression.level", "enable.idempotence", "message.timeout.ms",
+            "delivery.timeout.ms", "queue.buffering.max.messages",
+            "queue.buffering.max.kbytes", "retries", "message.send.max.retries",
+            "transactional.id", "transaction.timeout.ms", "partitioner",
+            "sticky.partitioning.linger.ms",
+        ];
+        match self {
+            ClientRole::Consumer => !PRODUCER_ONLY.contains(&key),
+            ClientRole::Producer => !CONSUMER_ONLY.contains(&key),
+            ClientRole::Admin => !PRODUCER_ONLY.contains(&key) && !CONSUMER_ONLY.contains(&key),
+        }
+    }
+}
+
+fn split_role(key: &str) -> Option<(ClientRole, &str)> {
+    for (prefix, role) in [
+        ("consumer.", ClientRole::Consumer),
+        ("producer.", ClientRole::Producer),
+        ("admin.", ClientRole::Admin),
+    ] {
+        if let Some(rest) = key.strip_prefix(prefix) {
+            return Some((role, rest));
+        }
+    }
+    None
+}
+
 /// How strongly the runtime guards against duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProcessingGuarantee {
@@ -211,9 +263,30 @@ impl StreamsConfig {
         &self.application_id
     }
 
-    /// The client settings.
+    /// The client settings as given (with any `consumer.` / `producer.` /
+    /// `admin.` prefixed keys).
     pub fn client(&self) -> &ClientConfig {
         &self.client
+    }
+
+    /// The settings for one kind of client: every unprefixed setting that
+    /// applies to it, then the settings prefixed with its role (`consumer.`,
+    /// `producer.`, `admin.`, as in Kafka Streams), which win.
+    pub(crate) fn client_for(&self, role: ClientRole) -> ClientConfig {
+        let mut out = ClientConfig::new().request_timeout(self.client.timeout());
+        let mut prefixed = Vec::new();
+        for (key, value) in self.client.entries() {
+            match split_role(key) {
+                Some((r, rest)) if r == role => prefixed.push((rest.to_string(), value.to_string())),
+                Some(_) => {}
+                None if role.accepts(key) => out = out.set(key, value),
+                None => {}
+            }
+        }
+        for (key, value) in prefixed {
+            out = out.set(key, value);
+        }
+        out
     }
 
     /// The number of stream threads.

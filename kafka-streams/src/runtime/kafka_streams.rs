@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::app::{AppContext, ThreadHandle};
-use super::config::{ProcessingGuarantee, StreamsConfig};
+use super::config::{ClientRole, ProcessingGuarantee, StreamsConfig};
 use super::metrics::{MetricsRecorder, StreamsMetrics};
 use super::query::KeyValueQuery;
 use super::state::StreamsState;
@@ -92,7 +92,7 @@ impl KafkaStreams {
             });
         }
         let application_id = self.config.application_id().to_string();
-        let admin = Admin::new(self.config.client())
+        let admin = Admin::new(&self.config.client_for(ClientRole::Admin))
             .map_err(|e| Error::client("connecting to the cluster", e))?;
         let plan = topics::prepare(
             &self.topology,

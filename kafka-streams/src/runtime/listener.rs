@@ -142,21 +142,16 @@ impl RebalanceListener for TaskListener {
             // Everything processed so far reaches the broker before its
             // offsets are committed: at-least-once.
             self.env.flush_output().await?;
-            let revoked: BTreeSet<&TopicPartition> = partitions.iter().collect();
-            let offsets: Vec<(TopicPartition, i64)> = {
-                let set = self.env.thread.lock_tasks();
-                set.offsets
-                    .iter()
-                    .filter(|(tp, _)| revoked.contains(tp))
-                    .map(|(tp, o)| (tp.clone(), *o))
-                    .collect()
-            };
+            let offsets = self.env.thread.lock_tasks().uncommitted(Some(partitions));
             if !offsets.is_empty() {
-                if let Err(error) = consumer.commit_offsets(&offsets).await {
+                match consumer.commit_offsets(&offsets).await {
+                    Ok(()) => self.env.thread.lock_tasks().mark_committed(&offsets),
+                    Err(error) => {
                     // The group moved on (another member left or joined
                     // meanwhile): the next owner starts from the previous
                     // commit and processes those records again.
                     tracing::warn!(%error, "commit on revocation refused; records since the last commit will be processed again (at-least-once)");
+                    }
                 }
             }
         }
@@ -164,7 +159,7 @@ impl RebalanceListener for TaskListener {
         {
             let mut set = self.env.thread.lock_tasks();
             for tp in partitions {
-                set.offsets.remove(tp);
+                set.forget(tp);
             }
             for id in ids {
                 if let Some(task) = set.active.remove(&id) {
@@ -188,7 +183,7 @@ impl RebalanceListener for TaskListener {
         {
             let mut set = self.env.thread.lock_tasks();
             for tp in partitions {
-                set.offsets.remove(tp);
+                set.forget(tp);
             }
             for id in ids {
                 set.active.remove(&id);

@@ -18,6 +18,7 @@ use kafka_client::{ConsumerRecord, ProducerRecord, TopicPartition};
 use tokio::sync::watch;
 
 use super::app::{AppContext, ThreadHandle, ThreadStatus};
+use super::config::ClientRole;
 use super::dead_letter::dead_letter_record;
 use super::handlers::DeserializationHandler;
 use super::listener::TaskListener;
@@ -74,8 +75,7 @@ impl Worker {
         let id = app.application_id();
         let client = app
             .config
-            .client()
-            .clone()
+            .client_for(ClientRole::Consumer)
             .set_default(
                 "client.id",
                 format!("{id}-StreamThread-{}-consumer", env.thread.index),
@@ -212,7 +212,6 @@ impl Worker {
             let result = task.process(source);
             task.drain_into(&mut self.output);
             set.offsets.insert(tp, next_offset);
-            set.dirty = true;
             result
         };
         match result {
@@ -297,15 +296,15 @@ impl Worker {
     async fn commit(&mut self) -> Result<()> {
         let started = Instant::now();
         self.env.flush_output().await?;
-        let offsets = self.env.thread.lock_tasks().offsets_to_commit();
-        if let Some(offsets) = offsets {
+        let offsets = self.env.thread.lock_tasks().uncommitted(None);
+        if !offsets.is_empty() {
             if let Err(error) = self.consumer.commit_offsets(&offsets).await {
                 // A rebalance in progress can refuse a commit; the records
                 // are then processed again by the next owner (at-least-once).
                 tracing::warn!(%error, "commit refused; the records since the last commit may be processed again");
-                self.env.thread.lock_tasks().dirty = true;
                 return Ok(());
             }
+            self.env.thread.lock_tasks().mark_committed(&offsets);
             self.env.app.metrics.record_commit(started.elapsed());
         }
         self.update_lag().await;

@@ -19,23 +19,33 @@ pub(crate) struct TaskSet {
     pub(crate) suspended: BTreeMap<TaskId, StreamTask>,
     /// Per source partition, the next offset to commit (last processed + 1).
     pub(crate) offsets: HashMap<TopicPartition, i64>,
-    /// Whether `offsets` changed since the last commit.
-    pub(crate) dirty: bool,
+    /// Per source partition, the offset last committed by this thread.
+    pub(crate) committed: HashMap<TopicPartition, i64>,
 }
 
 impl TaskSet {
-    /// The offsets to commit now, if any changed since the last commit.
-    pub(crate) fn offsets_to_commit(&mut self) -> Option<Vec<(TopicPartition, i64)>> {
-        if !self.dirty {
-            return None;
+    /// The offsets that moved since they were last committed, among
+    /// `partitions` (all when `None`).
+    pub(crate) fn uncommitted(&self, partitions: Option<&[TopicPartition]>) -> Vec<(TopicPartition, i64)> {
+        self.offsets
+            .iter()
+            .filter(|(tp, _)| partitions.is_none_or(|only| only.contains(tp)))
+            .filter(|(tp, offset)| self.committed.get(*tp) != Some(offset))
+            .map(|(tp, offset)| (tp.clone(), *offset))
+            .collect()
+    }
+
+    /// Records a successful commit.
+    pub(crate) fn mark_committed(&mut self, offsets: &[(TopicPartition, i64)]) {
+        for (tp, offset) in offsets {
+            self.committed.insert(tp.clone(), *offset);
         }
-        self.dirty = false;
-        Some(
-            self.offsets
-                .iter()
-                .map(|(tp, offset)| (tp.clone(), *offset))
-                .collect(),
-        )
+    }
+
+    /// Forgets a partition that left this thread.
+    pub(crate) fn forget(&mut self, tp: &TopicPartition) {
+        self.offsets.remove(tp);
+        self.committed.remove(tp);
     }
 
     /// Task names, as metrics show them.

@@ -8,6 +8,7 @@ use kafka_client::producer::Producer;
 use kafka_client::serde::BytesSerde;
 
 use super::app::{AppContext, ThreadHandle};
+use super::config::ClientRole;
 use super::handlers::ProductionHandler;
 use super::metrics::MetricsRecorder;
 use crate::error::{Error, Result};
@@ -29,10 +30,9 @@ pub(crate) struct ThreadEnv {
 impl ThreadEnv {
     pub(crate) fn new(app: Arc<AppContext>, thread: Arc<ThreadHandle>) -> Result<Self> {
         let id = app.application_id().to_string();
-        let client = app.config.client().clone();
         let producer = Producer::builder(
-            &client
-                .clone()
+            &app.config
+                .client_for(ClientRole::Producer)
                 .set_default("client.id", format!("{id}-StreamThread-{}-producer", thread.index))
                 .set_default("linger.ms", "5"),
         )
@@ -41,7 +41,8 @@ impl ThreadEnv {
         .build()
         .map_err(|e| Error::client("creating the stream thread's producer", e))?;
         let restore_consumer = Consumer::<Vec<u8>, Vec<u8>>::builder(
-            &client
+            &app.config
+                .client_for(ClientRole::Consumer)
                 .remove("group.id")
                 .set("client.id", format!("{id}-StreamThread-{}-restore-consumer", thread.index)),
         )
