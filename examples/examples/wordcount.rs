@@ -11,7 +11,11 @@
 //! as a long-lived application against that cluster, like the Java demo,
 //! until Ctrl-C; start several copies to share the work.
 
-#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line program")]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line program"
+)]
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::{Duration, Instant};
@@ -44,10 +48,22 @@ struct Args {
 }
 
 /// How far the embedded run lets production run ahead of processing (in
-/// unprocessed records over all source partitions). The embedded cluster
-/// keeps only about 5 MiB per partition, so a producer far ahead of its
-/// consumers would see the oldest input deleted before it was read.
-const MAX_LAG: i64 = 200_000;
+/// records not yet processed, input lines and repartitioned words). The
+/// embedded cluster keeps only about 5 MiB per partition, so a producer far
+/// ahead of its consumers would see the oldest records deleted before they
+/// were read.
+const MAX_BACKLOG: u64 = 50_000;
+
+/// Records sent but not processed yet: input lines, and words in the
+/// repartition topic.
+fn backlog(streams: &KafkaStreams, lines_sent: u64) -> u64 {
+    let m = streams.metrics();
+    let input_done = m.processed_by_topic.get(INPUT_TOPIC).copied().unwrap_or(0);
+    let repartition = format!("{APPLICATION_ID}-{STORE}-repartition");
+    let words_sent = m.produced_by_topic.get(&repartition).copied().unwrap_or(0);
+    let words_done = m.processed_by_topic.get(&repartition).copied().unwrap_or(0);
+    lines_sent.saturating_sub(input_done) + words_sent.saturating_sub(words_done)
+}
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -93,9 +109,16 @@ async fn create_topics(servers: &str, partitions: i32) -> Result<(), Failure> {
 }
 
 /// Runs like Kafka's demo until Ctrl-C.
-async fn long_lived(args: &Args, servers: &str, guarantee: ProcessingGuarantee) -> Result<(), Failure> {
+async fn long_lived(
+    args: &Args,
+    servers: &str,
+    guarantee: ProcessingGuarantee,
+) -> Result<(), Failure> {
     create_topics(servers, args.partitions).await?;
-    let mut streams = KafkaStreams::new(wordcount::topology()?, streams_config(args, servers, guarantee))?;
+    let mut streams = KafkaStreams::new(
+        wordcount::topology()?,
+        streams_config(args, servers, guarantee),
+    )?;
     streams.start().await?;
     eprintln!("wordcount: running against {servers}; Ctrl-C to stop");
     let mut states = streams.state_changes();
@@ -119,8 +142,11 @@ async fn long_lived(args: &Args, servers: &str, guarantee: ProcessingGuarantee) 
 /// Reads the input: the file, else stdin when piped and not empty, else the sample.
 fn input_lines(args: &Args) -> Result<Vec<String>, Failure> {
     if let Some(path) = &args.input {
-        let file = std::fs::File::open(path).map_err(|e| format!("--input {}: {e}", path.display()))?;
-        return Ok(std::io::BufReader::new(file).lines().collect::<Result<_, _>>()?);
+        let file =
+            std::fs::File::open(path).map_err(|e| format!("--input {}: {e}", path.display()))?;
+        return Ok(std::io::BufReader::new(file)
+            .lines()
+            .collect::<Result<_, _>>()?);
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -140,7 +166,10 @@ async fn embedded(args: &Args, guarantee: ProcessingGuarantee) -> Result<(), Fai
     let cluster = EmbeddedKafka::start(1)?;
     let servers = cluster.bootstrap_servers().to_string();
     create_topics(&servers, args.partitions).await?;
-    let mut streams = KafkaStreams::new(wordcount::topology()?, streams_config(args, &servers, guarantee))?;
+    let mut streams = KafkaStreams::new(
+        wordcount::topology()?,
+        streams_config(args, &servers, guarantee),
+    )?;
     streams.start().await?;
 
     let started = Instant::now();
@@ -152,14 +181,16 @@ async fn embedded(args: &Args, guarantee: ProcessingGuarantee) -> Result<(), Fai
             .enqueue(ProducerRecord::new(INPUT_TOPIC, line.clone()))
             .await
             .map_err(|e| e.into_error())?;
-        if i % 5_000 == 4_999 {
-            // Keep production within reach of processing (see MAX_LAG).
-            producer.flush().await?;
-            while streams.metrics().total_lag() > MAX_LAG {
+        if i % 1_000 == 999 {
+            // Keep production within reach of processing (see MAX_BACKLOG).
+            loop {
                 if let StreamsState::Error(message) = streams.state() {
                     return Err(message.into());
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                if backlog(&streams, i as u64 + 1) <= MAX_BACKLOG {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
         if chatty && last_report.elapsed() >= Duration::from_secs(1) {
@@ -186,7 +217,7 @@ async fn embedded(args: &Args, guarantee: ProcessingGuarantee) -> Result<(), Fai
     out.flush()?;
     if chatty {
         eprintln!(
-            "wordcount: {} lines in {:.2?} (input produced in {:.2?}), {} records processed ({:.0}/s), {} distinct words, {} commits",
+            "wordcount: {} lines in {:.2?} (input produced in {:.2?}), {} records processed ({:.0}/s), {} distinct words, {} commits, {} duplicates skipped",
             lines.len(),
             elapsed,
             produced,
@@ -194,7 +225,9 @@ async fn embedded(args: &Args, guarantee: ProcessingGuarantee) -> Result<(), Fai
             metrics.records_processed as f64 / elapsed.as_secs_f64(),
             counts.len(),
             metrics.commits,
+            metrics.duplicates_skipped,
         );
+        tracing::info!(processed = ?metrics.processed_by_topic, produced = ?metrics.produced_by_topic, "records per topic");
     }
     Ok(())
 }

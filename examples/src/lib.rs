@@ -3,6 +3,8 @@
 
 use kafka_client::config::BOOTSTRAP_SERVERS_ENV;
 
+pub mod enrich;
+pub mod pageviews;
 pub mod wordcount;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: warnings).

@@ -44,7 +44,10 @@ pub fn topology() -> kafka_streams::Result<Topology> {
     builder
         .stream::<String, String>(INPUT_TOPIC, Consumed::with(StringSerde, StringSerde))
         .flat_map_values(|line| words(line))
-        .group_by(|_key, word| word.clone(), Grouped::with(StringSerde, StringSerde))
+        .group_by(
+            |_key, word| word.clone(),
+            Grouped::with(StringSerde, StringSerde),
+        )
         .count(Materialized::with(StringSerde, LongSerde).with_name(STORE))
         .to_stream()
         .to(OUTPUT_TOPIC, Produced::with(StringSerde, LongSerde));

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use kafka_client::config::BOOTSTRAP_SERVERS_ENV;
 use kafka_client::{Admin, ClientConfig, EmbeddedKafka, NewTopic};
 
+pub mod support;
+
 /// What kind of broker the suite runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BrokerKind {
@@ -31,6 +33,13 @@ pub enum Feature {
     OutlivesProcess,
     /// Completed transactions (EndTxn writing markers).
     Transactions,
+    /// ListOffsets `latest` answers the true end offset (the high
+    /// watermark). Lag, `wait_until_caught_up` and changelog restores rely on
+    /// it. tansu 0.6 answers the base offset of the last batch + 1.
+    CorrectEndOffsets,
+    /// A consumer that joins a group after all its earlier members closed
+    /// gets an assignment promptly. tansu 0.6 sometimes never assigns it.
+    ReliableGroupRestart,
 }
 
 /// The broker under test, with a fresh-name generator.
@@ -102,6 +111,16 @@ impl TestBroker {
                 if std::env::var("KAFKA_SUPPORTS_TRANSACTIONS").as_deref() != Ok("1") =>
             {
                 Some("set KAFKA_SUPPORTS_TRANSACTIONS=1 for a broker that completes transactions (Apache Kafka); tansu 0.6 does not serve EndTxn")
+            }
+            (BrokerKind::External, Feature::CorrectEndOffsets)
+                if std::env::var("KAFKA_SUPPORTS_END_OFFSETS").as_deref() != Ok("1") =>
+            {
+                Some("set KAFKA_SUPPORTS_END_OFFSETS=1 for a broker whose ListOffsets latest is the high watermark (Apache Kafka); tansu 0.6 answers the last batch's base offset + 1, so lag, catching up and changelog restores are wrong there")
+            }
+            (BrokerKind::External, Feature::ReliableGroupRestart)
+                if std::env::var("KAFKA_SUPPORTS_GROUP_RESTART").as_deref() != Ok("1") =>
+            {
+                Some("set KAFKA_SUPPORTS_GROUP_RESTART=1 for a broker that reliably assigns a group's partitions to a member joining after the others closed (Apache Kafka); tansu 0.6 sometimes never does (docs/brokers.md)")
             }
             _ => None,
         };

@@ -131,9 +131,17 @@ impl ClientConfig {
 
 fn is_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["password", "secret", "token", "key.pem", "private", "credential", "sasl.jaas"]
-        .iter()
-        .any(|s| key.contains(s))
+    [
+        "password",
+        "secret",
+        "token",
+        "key.pem",
+        "private",
+        "credential",
+        "sasl.jaas",
+    ]
+    .iter()
+    .any(|s| key.contains(s))
 }
 
 impl fmt::Debug for ClientConfig {

@@ -68,7 +68,9 @@ pub enum Error {
     },
 
     /// The cluster could not be reached in time.
-    #[error("could not reach the Kafka cluster at `{bootstrap_servers}` within {timeout:?}: {message}")]
+    #[error(
+        "could not reach the Kafka cluster at `{bootstrap_servers}` within {timeout:?}: {message}"
+    )]
     BrokerUnreachable {
         /// The bootstrap servers that were tried.
         bootstrap_servers: String,

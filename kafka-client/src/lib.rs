@@ -23,7 +23,9 @@ pub mod serde;
 
 pub use admin::{Admin, NewTopic, TopicDescription};
 pub use config::ClientConfig;
-pub use consumer::{Consumer, ConsumerBuilder, Offset, OffsetReset, RebalanceHandle, RebalanceListener};
+pub use consumer::{
+    Consumer, ConsumerBuilder, Offset, OffsetReset, RebalanceHandle, RebalanceListener,
+};
 pub use embedded::EmbeddedKafka;
 pub use error::{DeserializationError, Error, Result};
 pub use producer::{DeliveryFailure, DeliveryFuture, Partitioner, Producer, SendError};

@@ -18,21 +18,36 @@ async fn create_describe_and_list_topics_on_the_embedded_cluster() {
         orders.partitions.iter().map(|p| p.id).collect::<Vec<_>>(),
         vec![0, 1, 2, 3, 4, 5]
     );
-    assert!(orders.partitions.iter().all(|p| (1..=3).contains(&p.leader)));
+    assert!(orders
+        .partitions
+        .iter()
+        .all(|p| (1..=3).contains(&p.leader)));
     assert_eq!(admin.partition_count("payments").await.unwrap(), 2);
-    assert_eq!(admin.list_topics().await.unwrap(), vec!["orders", "payments"]);
+    assert_eq!(
+        admin.list_topics().await.unwrap(),
+        vec!["orders", "payments"]
+    );
 
     // Creating it again names the topic; the lenient form accepts a match
     // and refuses a different partition count.
-    let err = admin.create_topics(&[NewTopic::new("orders", 6)]).await.unwrap_err();
+    let err = admin
+        .create_topics(&[NewTopic::new("orders", 6)])
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("orders"), "{err}");
-    assert!(!admin.create_topic_if_missing(&NewTopic::new("orders", 6)).await.unwrap());
+    assert!(!admin
+        .create_topic_if_missing(&NewTopic::new("orders", 6))
+        .await
+        .unwrap());
     let err = admin
         .create_topic_if_missing(&NewTopic::new("orders", 3))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("6 partitions"), "{err}");
-    assert!(admin.create_topic_if_missing(&NewTopic::new("fresh", 1)).await.unwrap());
+    assert!(admin
+        .create_topic_if_missing(&NewTopic::new("fresh", 1))
+        .await
+        .unwrap());
 
     // Looking a topic up never creates it.
     assert!(matches!(
@@ -67,5 +82,8 @@ fn a_bad_config_value_names_the_setting() {
         .bootstrap_servers("127.0.0.1:1")
         .set("acks", "sometimes");
     let err = Admin::new(&config).unwrap_err();
-    assert!(matches!(&err, Error::Config { key, .. } if key == "acks"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Config { key, .. } if key == "acks"),
+        "{err:?}"
+    );
 }

@@ -14,14 +14,25 @@ async fn missing_topics_and_partitions_are_named_and_never_created() {
     let cluster = EmbeddedKafka::start(1).unwrap();
     cluster.create_topic("present", 2).unwrap();
 
-    let member = consumer_support::group_builder(&cluster, "g").build().unwrap();
+    let member = consumer_support::group_builder(&cluster, "g")
+        .build()
+        .unwrap();
     let err = member.subscribe(&["present", "absent"]).await.unwrap_err();
-    assert!(matches!(&err, Error::UnknownTopic { topic } if topic == "absent"), "{err:?}");
+    assert!(
+        matches!(&err, Error::UnknownTopic { topic } if topic == "absent"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("absent"), "{err}");
 
     let reader = Consumer::<String, String>::new(&cluster.client_config()).unwrap();
-    let err = reader.assign(&[TopicPartition::new("absent", 0)]).await.unwrap_err();
-    assert!(matches!(&err, Error::UnknownTopic { topic } if topic == "absent"), "{err:?}");
+    let err = reader
+        .assign(&[TopicPartition::new("absent", 0)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownTopic { topic } if topic == "absent"),
+        "{err:?}"
+    );
     let err = reader
         .assign_at(&[(TopicPartition::new("present", 5), Offset::Beginning)])
         .await
@@ -32,12 +43,20 @@ async fn missing_topics_and_partitions_are_named_and_never_created() {
     );
     // Nothing was created on the way.
     assert_eq!(reader.partitions_for("present").await.unwrap().len(), 2);
-    assert!(matches!(reader.partitions_for("absent").await, Err(Error::UnknownTopic { .. })));
+    assert!(matches!(
+        reader.partitions_for("absent").await,
+        Err(Error::UnknownTopic { .. })
+    ));
 
     // A group needs a group.id; a manual reader cannot commit.
-    assert!(matches!(reader.subscribe(&["present"]).await, Err(Error::InvalidState { .. })));
     assert!(matches!(
-        reader.commit_offsets(&[(TopicPartition::new("present", 0), 1)]).await,
+        reader.subscribe(&["present"]).await,
+        Err(Error::InvalidState { .. })
+    ));
+    assert!(matches!(
+        reader
+            .commit_offsets(&[(TopicPartition::new("present", 0), 1)])
+            .await,
         Err(Error::InvalidState { .. })
     ));
     // A subscribed consumer does not also take partitions by hand.
@@ -56,11 +75,20 @@ fn a_bad_setting_is_named() {
         .set("session.timeout.ms", "soon")
         .build()
         .unwrap_err();
-    assert!(matches!(&err, Error::Config { key, .. } if key == "session.timeout.ms"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Config { key, .. } if key == "session.timeout.ms"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("session.timeout.ms"), "{err}");
 
-    let err = Consumer::<String, String>::builder(&config).group_id(" ").build().unwrap_err();
-    assert!(matches!(&err, Error::Config { key, .. } if key == "group.id"), "{err:?}");
+    let err = Consumer::<String, String>::builder(&config)
+        .group_id(" ")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { key, .. } if key == "group.id"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +97,10 @@ async fn an_unreachable_cluster_is_a_clear_error_in_bounded_time() {
     let config = ClientConfig::new()
         .bootstrap_servers("127.0.0.1:1")
         .request_timeout(Duration::from_secs(2));
-    let consumer = Consumer::<String, String>::builder(&config).group_id("g").build().unwrap();
+    let consumer = Consumer::<String, String>::builder(&config)
+        .group_id("g")
+        .build()
+        .unwrap();
     let err = tokio::time::timeout(Duration::from_secs(30), consumer.subscribe(&["t"]))
         .await
         .expect("subscribe must not hang")
@@ -85,7 +116,9 @@ async fn a_broker_taken_down_and_brought_back_loses_nothing() {
     for p in 0..2 {
         produce_strings(&cluster, "payments", p, 0..50, "before");
     }
-    let consumer = consumer_support::group_builder(&cluster, "payments-reader").build().unwrap();
+    let consumer = consumer_support::group_builder(&cluster, "payments-reader")
+        .build()
+        .unwrap();
     consumer.subscribe(&["payments"]).await.unwrap();
     let mut seen = recv_n(&consumer, 60, Duration::from_secs(15)).await;
     consumer.commit().await.unwrap();
@@ -103,7 +136,11 @@ async fn a_broker_taken_down_and_brought_back_loses_nothing() {
             for p in 0..2 {
                 let value = format!("during-{i}");
                 producer
-                    .send(BaseRecord::<[u8], [u8]>::to("payments").partition(p).payload(value.as_bytes()))
+                    .send(
+                        BaseRecord::<[u8], [u8]>::to("payments")
+                            .partition(p)
+                            .payload(value.as_bytes()),
+                    )
                     .unwrap();
             }
         }
@@ -113,21 +150,34 @@ async fn a_broker_taken_down_and_brought_back_loses_nothing() {
     // waits in recv, the reason is visible.
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while consumer.last_client_error().is_none() && std::time::Instant::now() < deadline {
-        if let Ok(record) = tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await {
+        if let Ok(record) = tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await
+        {
             seen.push(record.unwrap());
         }
     }
     let reported = consumer.last_client_error().expect("the outage is visible");
-    assert!(reported.reason.contains("127.0.0.1") || reported.reason.contains("down"), "{reported:?}");
+    assert!(
+        reported.reason.contains("127.0.0.1") || reported.reason.contains("down"),
+        "{reported:?}"
+    );
 
     cluster.broker_up(1).unwrap();
     let missing = 200 - seen.len();
     seen.extend(recv_n(&consumer, missing, Duration::from_secs(30)).await);
     writer.join().unwrap();
-    assert!(tokio::time::timeout(Duration::from_millis(500), consumer.recv()).await.is_err(), "duplicates");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), consumer.recv())
+            .await
+            .is_err(),
+        "duplicates"
+    );
 
     for p in 0..2 {
-        let got: Vec<i64> = seen.iter().filter(|r| r.partition == p).map(|r| r.offset).collect();
+        let got: Vec<i64> = seen
+            .iter()
+            .filter(|r| r.partition == p)
+            .map(|r| r.offset)
+            .collect();
         assert_eq!(got, (0..100).collect::<Vec<_>>(), "partition {p}");
     }
     consumer.close().await.unwrap();

@@ -50,23 +50,44 @@ fn numbers(partitions: &[TopicPartition]) -> BTreeSet<i32> {
 
 #[async_trait::async_trait]
 impl RebalanceListener for Recorder {
-    async fn on_assigned(&self, partitions: &[TopicPartition], _: &RebalanceHandle<'_>) -> Result<(), ListenerError> {
-        self.events.lock().unwrap().push(Event::Assigned(numbers(partitions)));
+    async fn on_assigned(
+        &self,
+        partitions: &[TopicPartition],
+        _: &RebalanceHandle<'_>,
+    ) -> Result<(), ListenerError> {
+        self.events
+            .lock()
+            .unwrap()
+            .push(Event::Assigned(numbers(partitions)));
         Ok(())
     }
 
-    async fn on_revoked(&self, partitions: &[TopicPartition], consumer: &RebalanceHandle<'_>) -> Result<(), ListenerError> {
+    async fn on_revoked(
+        &self,
+        partitions: &[TopicPartition],
+        consumer: &RebalanceHandle<'_>,
+    ) -> Result<(), ListenerError> {
         // Still assigned here: positions are readable, and commits count.
         for tp in partitions {
             consumer.position(tp)?;
         }
         consumer.commit().await?;
-        self.events.lock().unwrap().push(Event::Revoked(numbers(partitions)));
+        self.events
+            .lock()
+            .unwrap()
+            .push(Event::Revoked(numbers(partitions)));
         Ok(())
     }
 
-    async fn on_lost(&self, partitions: &[TopicPartition], _: &RebalanceHandle<'_>) -> Result<(), ListenerError> {
-        self.events.lock().unwrap().push(Event::Lost(numbers(partitions)));
+    async fn on_lost(
+        &self,
+        partitions: &[TopicPartition],
+        _: &RebalanceHandle<'_>,
+    ) -> Result<(), ListenerError> {
+        self.events
+            .lock()
+            .unwrap()
+            .push(Event::Lost(numbers(partitions)));
         Ok(())
     }
 }
@@ -81,7 +102,12 @@ struct Member {
 }
 
 impl Member {
-    async fn join(cluster: &EmbeddedKafka, name: &'static str, cooperative: bool, sink: mpsc::UnboundedSender<Seen>) -> Member {
+    async fn join(
+        cluster: &EmbeddedKafka,
+        name: &'static str,
+        cooperative: bool,
+        sink: mpsc::UnboundedSender<Seen>,
+    ) -> Member {
         let recorder = Arc::new(Recorder::default());
         let mut builder = group_builder(cluster, "group").rebalance_listener(recorder.clone());
         if cooperative {
@@ -99,7 +125,11 @@ impl Member {
             }
             consumer.close().await.unwrap();
         });
-        Member { recorder, stop: Some(stop), task }
+        Member {
+            recorder,
+            stop: Some(stop),
+            task,
+        }
     }
 
     async fn leave(mut self) {
@@ -129,12 +159,19 @@ fn drain(rx: &mut mpsc::UnboundedReceiver<Seen>, into: &mut Vec<Seen>) -> usize 
 fn assert_exactly_once(seen: &[Seen], partitions: i32, per_partition: i64) {
     let mut by_partition: HashMap<i32, Vec<i64>> = HashMap::new();
     for (_, record) in seen {
-        by_partition.entry(record.partition).or_default().push(record.offset);
+        by_partition
+            .entry(record.partition)
+            .or_default()
+            .push(record.offset);
     }
     for p in 0..partitions {
         let mut offsets = by_partition.remove(&p).unwrap_or_default();
         offsets.sort_unstable();
-        assert_eq!(offsets, (0..per_partition).collect::<Vec<_>>(), "partition {p}: duplicates or gaps");
+        assert_eq!(
+            offsets,
+            (0..per_partition).collect::<Vec<_>>(),
+            "partition {p}: duplicates or gaps"
+        );
     }
 }
 
@@ -150,7 +187,10 @@ async fn two_members_split_the_partitions_and_consume_every_record_once() {
     let mut seen = Vec::new();
 
     let a = Member::join(&cluster, "a", false, sink.clone()).await;
-    wait_for("a to consume", Duration::from_secs(20), || drain(&mut rx, &mut seen) >= 40).await;
+    wait_for("a to consume", Duration::from_secs(20), || {
+        drain(&mut rx, &mut seen) >= 40
+    })
+    .await;
     assert_eq!(a.recorder.held(), BTreeSet::from([0, 1, 2, 3]));
 
     let b = Member::join(&cluster, "b", false, sink.clone()).await;
@@ -162,7 +202,10 @@ async fn two_members_split_the_partitions_and_consume_every_record_once() {
     let (held_a, held_b) = (a.recorder.held(), b.recorder.held());
     assert!(held_a.is_disjoint(&held_b), "{held_a:?} {held_b:?}");
     // Eager: a gave everything back before taking its share again.
-    assert!(a.recorder.events().contains(&Event::Revoked(BTreeSet::from([0, 1, 2, 3]))));
+    assert!(a
+        .recorder
+        .events()
+        .contains(&Event::Revoked(BTreeSet::from([0, 1, 2, 3]))));
 
     for p in 0..4 {
         produce_strings(&cluster, "orders", p, 50..100, "second");
@@ -179,7 +222,10 @@ async fn two_members_split_the_partitions_and_consume_every_record_once() {
         a.recorder.held().len() == 4
     })
     .await;
-    wait_for("every record", Duration::from_secs(20), || drain(&mut rx, &mut seen) >= 400).await;
+    wait_for("every record", Duration::from_secs(20), || {
+        drain(&mut rx, &mut seen) >= 400
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     drain(&mut rx, &mut seen);
     a.leave().await;
@@ -202,7 +248,10 @@ async fn a_cooperative_rebalance_only_revokes_the_partitions_that_move() {
     let mut seen = Vec::new();
 
     let a = Member::join(&cluster, "a", true, sink.clone()).await;
-    wait_for("a to consume", Duration::from_secs(20), || drain(&mut rx, &mut seen) >= 40).await;
+    wait_for("a to consume", Duration::from_secs(20), || {
+        drain(&mut rx, &mut seen) >= 40
+    })
+    .await;
     assert_eq!(a.recorder.held(), BTreeSet::from([0, 1, 2, 3]));
 
     let b = Member::join(&cluster, "b", true, sink.clone()).await;
@@ -231,7 +280,10 @@ async fn a_cooperative_rebalance_only_revokes_the_partitions_that_move() {
     for p in 0..4 {
         produce_strings(&cluster, "orders", p, 50..100, "second");
     }
-    wait_for("every record", Duration::from_secs(20), || drain(&mut rx, &mut seen) >= 400).await;
+    wait_for("every record", Duration::from_secs(20), || {
+        drain(&mut rx, &mut seen) >= 400
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     b.leave().await;
     a.leave().await;
@@ -240,7 +292,11 @@ async fn a_cooperative_rebalance_only_revokes_the_partitions_that_move() {
     assert_exactly_once(&seen, 4, 100);
     for (who, record) in &seen {
         if record.offset >= 50 {
-            let owner = if kept.contains(&record.partition) { "a" } else { "b" };
+            let owner = if kept.contains(&record.partition) {
+                "a"
+            } else {
+                "b"
+            };
             assert_eq!(*who, owner, "{record:?}");
         }
     }

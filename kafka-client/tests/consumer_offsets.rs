@@ -24,7 +24,10 @@ async fn seeks_to_an_offset_the_beginning_and_the_end_without_stale_records() {
     let tp = TopicPartition::new("events", 0);
 
     let consumer = Consumer::<String, String>::new(&cluster.client_config()).unwrap();
-    consumer.assign_at(&[(tp.clone(), Offset::Beginning)]).await.unwrap();
+    consumer
+        .assign_at(&[(tp.clone(), Offset::Beginning)])
+        .await
+        .unwrap();
     assert_eq!(consumer.position(&tp).unwrap(), Some(0));
     assert_eq!(consumer.watermarks(&tp).await.unwrap(), (0, 20));
 
@@ -40,12 +43,22 @@ async fn seeks_to_an_offset_the_beginning_and_the_end_without_stale_records() {
     assert_eq!(consumer.position(&tp).unwrap(), Some(2));
     assert_eq!(offsets(&recv_n(&consumer, 3, WITHIN).await), vec![2, 3, 4]);
 
-    consumer.seek_to_beginning(std::slice::from_ref(&tp)).await.unwrap();
+    consumer
+        .seek_to_beginning(std::slice::from_ref(&tp))
+        .await
+        .unwrap();
     assert_eq!(offsets(&recv_n(&consumer, 2, WITHIN).await), vec![0, 1]);
 
-    consumer.seek_to_end(std::slice::from_ref(&tp)).await.unwrap();
+    consumer
+        .seek_to_end(std::slice::from_ref(&tp))
+        .await
+        .unwrap();
     assert_eq!(consumer.position(&tp).unwrap(), Some(20));
-    assert!(tokio::time::timeout(Duration::from_millis(500), consumer.recv()).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), consumer.recv())
+            .await
+            .is_err()
+    );
     produce_strings(&cluster, "events", 0, 20..23, "e");
     let late = recv_n(&consumer, 3, WITHIN).await;
     assert_eq!(offsets(&late), vec![20, 21, 22]);
@@ -57,14 +70,23 @@ async fn seeks_to_an_offset_the_beginning_and_the_end_without_stale_records() {
     // The embedded cluster answers -1 to lookups by time: a clear error,
     // not a silent seek to the end.
     let err = consumer.seek(&tp, Offset::Timestamp(1)).await.unwrap_err();
-    assert!(matches!(&err, Error::NoOffsetForTimestamp { partition, timestamp: 1 } if *partition == tp), "{err:?}");
+    assert!(
+        matches!(&err, Error::NoOffsetForTimestamp { partition, timestamp: 1 } if *partition == tp),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("events[0]"), "{err}");
     assert_eq!(consumer.position(&tp).unwrap(), Some(23));
 
     // Positions and seeks are for assigned partitions only.
     let other = TopicPartition::new("events", 1);
-    assert!(matches!(consumer.position(&other), Err(Error::InvalidState { .. })));
-    assert!(matches!(consumer.seek(&other, Offset::At(0)).await, Err(Error::InvalidState { .. })));
+    assert!(matches!(
+        consumer.position(&other),
+        Err(Error::InvalidState { .. })
+    ));
+    assert!(matches!(
+        consumer.seek(&other, Offset::At(0)).await,
+        Err(Error::InvalidState { .. })
+    ));
     consumer.close().await.unwrap();
 }
 
@@ -81,10 +103,16 @@ async fn a_new_member_resumes_exactly_at_the_committed_offset() {
     assert_eq!(offsets(&records), (0..7).collect::<Vec<_>>());
     // Committing a record commits its offset + 1.
     first.commit_record(&records[4]).await.unwrap();
-    assert_eq!(first.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp], Some(5));
+    assert_eq!(
+        first.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp],
+        Some(5)
+    );
     // commit() commits everything handed out.
     first.commit().await.unwrap();
-    assert_eq!(first.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp], Some(7));
+    assert_eq!(
+        first.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp],
+        Some(7)
+    );
     first.close().await.unwrap();
 
     let second = group_builder(&cluster, "billing").build().unwrap();
@@ -97,10 +125,16 @@ async fn a_new_member_resumes_exactly_at_the_committed_offset() {
     second.close().await.unwrap();
 
     let third = group_builder(&cluster, "billing").build().unwrap();
-    assert_eq!(third.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp], Some(10));
+    assert_eq!(
+        third.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp],
+        Some(10)
+    );
     // Another group has its own offsets.
     let stranger = group_builder(&cluster, "audit").build().unwrap();
-    assert_eq!(stranger.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp], None);
+    assert_eq!(
+        stranger.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp],
+        None
+    );
 }
 
 #[tokio::test]
@@ -109,11 +143,17 @@ async fn a_paused_partition_gives_nothing_until_resumed_and_loses_nothing() {
     cluster.create_topic("clicks", 2).unwrap();
     produce_strings(&cluster, "clicks", 0, 0..10, "zero");
     produce_strings(&cluster, "clicks", 1, 0..10, "one");
-    let (p0, p1) = (TopicPartition::new("clicks", 0), TopicPartition::new("clicks", 1));
+    let (p0, p1) = (
+        TopicPartition::new("clicks", 0),
+        TopicPartition::new("clicks", 1),
+    );
 
     let consumer = Consumer::<String, String>::new(&cluster.client_config()).unwrap();
     consumer
-        .assign_at(&[(p0.clone(), Offset::Beginning), (p1.clone(), Offset::Beginning)])
+        .assign_at(&[
+            (p0.clone(), Offset::Beginning),
+            (p1.clone(), Offset::Beginning),
+        ])
         .await
         .unwrap();
     // Take a few first so that both partitions have data prefetched.
@@ -122,13 +162,24 @@ async fn a_paused_partition_gives_nothing_until_resumed_and_loses_nothing() {
     let paused_from = consumer.position(&p0).unwrap();
     seen.extend(recv_until_quiet(&consumer, Duration::from_millis(1500)).await);
     let after_pause: Vec<_> = seen[2..].iter().map(|r| r.partition).collect();
-    assert!(after_pause.iter().all(|&p| p == 1), "records from a paused partition: {after_pause:?}");
+    assert!(
+        after_pause.iter().all(|&p| p == 1),
+        "records from a paused partition: {after_pause:?}"
+    );
 
     consumer.resume(std::slice::from_ref(&p0)).unwrap();
     seen.extend(recv_until_quiet(&consumer, Duration::from_millis(1500)).await);
     for partition in [0, 1] {
-        let got: Vec<i64> = seen.iter().filter(|r| r.partition == partition).map(|r| r.offset).collect();
-        assert_eq!(got, (0..10).collect::<Vec<_>>(), "partition {partition} (paused at {paused_from:?})");
+        let got: Vec<i64> = seen
+            .iter()
+            .filter(|r| r.partition == partition)
+            .map(|r| r.offset)
+            .collect();
+        assert_eq!(
+            got,
+            (0..10).collect::<Vec<_>>(),
+            "partition {partition} (paused at {paused_from:?})"
+        );
     }
     assert_eq!(consumer.position(&p0).unwrap(), Some(10));
 }
@@ -156,24 +207,39 @@ async fn a_bad_record_is_an_error_with_its_offset_and_the_next_ones_still_arrive
             .unwrap();
     consumer.assign(std::slice::from_ref(&tp)).await.unwrap();
 
-    let first = tokio::time::timeout(WITHIN, consumer.recv()).await.unwrap().unwrap();
-    assert_eq!((first.offset, first.key.as_deref(), first.value), (0, Some("a"), Some(1)));
+    let first = tokio::time::timeout(WITHIN, consumer.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.offset, first.key.as_deref(), first.value),
+        (0, Some("a"), Some(1))
+    );
 
     let bad = match tokio::time::timeout(WITHIN, consumer.recv()).await.unwrap() {
         Err(Error::Deserialization(bad)) => bad,
         other => panic!("expected a deserialization error, got {other:?}"),
     };
-    assert_eq!((bad.topic.as_str(), bad.partition, bad.offset, bad.part), ("totals", 0, 1, "value"));
+    assert_eq!(
+        (bad.topic.as_str(), bad.partition, bad.offset, bad.part),
+        ("totals", 0, 1, "value")
+    );
     assert_eq!(bad.key.as_deref(), Some(&b"b"[..]));
     assert_eq!(bad.value.as_deref(), Some(&[1u8, 2, 3][..]));
     assert!(bad.timestamp.is_some());
     assert!(bad.to_string().contains("totals[0]@1"), "{bad}");
 
-    let third = tokio::time::timeout(WITHIN, consumer.recv()).await.unwrap().unwrap();
+    let third = tokio::time::timeout(WITHIN, consumer.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((third.offset, third.value), (2, Some(3)));
 
     // The bad record counts as consumed: a commit moves past it.
     assert_eq!(consumer.position(&tp).unwrap(), Some(3));
     consumer.commit().await.unwrap();
-    assert_eq!(consumer.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp], Some(3));
+    assert_eq!(
+        consumer.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp],
+        Some(3)
+    );
 }

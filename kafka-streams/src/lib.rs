@@ -55,8 +55,9 @@ pub use dsl::{
     Named, Produced, Repartitioned, StreamsBuilder,
 };
 pub use dsl::{
-    BufferConfig, JoinWindows, Joined, SessionWindowedKStream, SessionWindows, StreamJoined,
-    Suppressed, TimeWindowedKStream, TimeWindows, Window, Windowed,
+    BufferConfig, JoinWindows, Joined, SessionWindowedKStream, SessionWindows,
+    SlidingWindowedKStream, SlidingWindows, StreamJoined, Suppressed, TimeWindowedKStream,
+    TimeWindows, Window, Windowed,
 };
 pub use error::{Error, RecordOrigin, Result};
 pub use topology::Topology;

@@ -139,7 +139,8 @@ impl Admin {
             return Err(Error::Unsupported {
                 operation: "delete_topics",
                 cluster: "the embedded cluster",
-                hint: "librdkafka's mock cluster has no DeleteTopics; use fresh topic names instead",
+                hint:
+                    "librdkafka's mock cluster has no DeleteTopics; use fresh topic names instead",
             });
         }
         let options = AdminOptions::new().operation_timeout(Some(self.timeout));
@@ -192,7 +193,11 @@ impl Admin {
     }
 
     async fn try_describe_topic(&self, name: &str) -> Result<Option<TopicDescription>> {
-        Ok(self.all_topics().await?.into_iter().find(|t| t.name == name))
+        Ok(self
+            .all_topics()
+            .await?
+            .into_iter()
+            .find(|t| t.name == name))
     }
 
     /// Fetches metadata for all topics. Asking for one topic by name could
@@ -202,14 +207,13 @@ impl Admin {
         let timeout = self.timeout;
         let bootstrap_servers = self.bootstrap_servers.clone();
         tokio::task::spawn_blocking(move || {
-            let metadata = client
-                .inner()
-                .fetch_metadata(None, timeout)
-                .map_err(|e| Error::BrokerUnreachable {
+            let metadata = client.inner().fetch_metadata(None, timeout).map_err(|e| {
+                Error::BrokerUnreachable {
                     bootstrap_servers,
                     timeout,
                     message: e.to_string(),
-                })?;
+                }
+            })?;
             Ok(metadata
                 .topics()
                 .iter()

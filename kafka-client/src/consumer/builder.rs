@@ -118,7 +118,9 @@ impl<K: 'static, V: 'static> ConsumerBuilder<K, V> {
 
     /// Where to start in a partition without a committed offset.
     pub fn auto_offset_reset(mut self, reset: OffsetReset) -> Self {
-        self.config = self.config.set("auto.offset.reset", reset.as_config_value());
+        self.config = self
+            .config
+            .set("auto.offset.reset", reset.as_config_value());
         self
     }
 
@@ -191,7 +193,12 @@ impl<K: 'static, V: 'static> ConsumerBuilder<K, V> {
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         base.set_nonempty_callback(move || wakeup.notify_one());
         let core = Core::new(base, user_group, bootstrap_servers, timeout, auto_commit);
-        Ok(Consumer::from_parts(core, self.key, self.value, self.listener))
+        Ok(Consumer::from_parts(
+            core,
+            self.key,
+            self.value,
+            self.listener,
+        ))
     }
 }
 

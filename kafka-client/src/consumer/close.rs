@@ -128,9 +128,11 @@ impl<K, V> Consumer<K, V> {
             if pending.kind == RebalanceKind::Assign && pending.applied {
                 continue;
             }
-            if let Err(error) =
-                apply_rebalance(self.core.base(), pending.kind, &list_of(&pending.partitions))
-            {
+            if let Err(error) = apply_rebalance(
+                self.core.base(),
+                pending.kind,
+                &list_of(&pending.partitions),
+            ) {
                 tracing::warn!(%error, "could not apply a rebalance while closing the consumer");
             }
         }

@@ -136,8 +136,9 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
             .base()
             .subscribe(topics)
             .map_err(|e| Error::kafka("subscribe", e))?;
-        self.core
-            .set_mode(Mode::Subscribed(topics.iter().map(|t| t.to_string()).collect()));
+        self.core.set_mode(Mode::Subscribed(
+            topics.iter().map(|t| t.to_string()).collect(),
+        ));
         tracing::info!(group = self.core.group_id(), ?topics, "subscribed");
         Ok(())
     }

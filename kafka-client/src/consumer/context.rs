@@ -226,7 +226,11 @@ impl ConsumerContext for ConsumerCtx {
             return;
         }
         let partitions = partitions_of(tpl);
-        tracing::debug!(?kind, ?partitions, "rebalance handed to the application's task");
+        tracing::debug!(
+            ?kind,
+            ?partitions,
+            "rebalance handed to the application's task"
+        );
         self.pending().push_back(PendingRebalance {
             kind,
             partitions,

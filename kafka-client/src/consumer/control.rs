@@ -99,8 +99,14 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
 
     /// The offset of the first record at or after `timestamp_ms`, or
     /// [`Error::NoOffsetForTimestamp`].
-    pub async fn offset_for_timestamp(&self, partition: &TopicPartition, timestamp_ms: i64) -> Result<i64> {
-        self.core.offset_for_timestamp(partition, timestamp_ms).await
+    pub async fn offset_for_timestamp(
+        &self,
+        partition: &TopicPartition,
+        timestamp_ms: i64,
+    ) -> Result<i64> {
+        self.core
+            .offset_for_timestamp(partition, timestamp_ms)
+            .await
     }
 
     /// Stops fetching from assigned partitions until

@@ -233,9 +233,12 @@ impl Core {
 
     pub(crate) async fn partitions_for(&self, topic: &str) -> Result<Vec<TopicPartition>> {
         let counts = self.partition_counts().await?;
-        let count = counts.get(topic).copied().ok_or_else(|| Error::UnknownTopic {
-            topic: topic.to_string(),
-        })?;
+        let count = counts
+            .get(topic)
+            .copied()
+            .ok_or_else(|| Error::UnknownTopic {
+                topic: topic.to_string(),
+            })?;
         Ok((0..count).map(|p| TopicPartition::new(topic, p)).collect())
     }
 
@@ -246,7 +249,11 @@ impl Core {
             .map_err(|e| Error::kafka("reading the assignment", e))
     }
 
-    pub(crate) fn ensure_assigned(&self, tp: &TopicPartition, operation: &'static str) -> Result<()> {
+    pub(crate) fn ensure_assigned(
+        &self,
+        tp: &TopicPartition,
+        operation: &'static str,
+    ) -> Result<()> {
         if self.assignment()?.contains(tp) {
             Ok(())
         } else {
@@ -272,7 +279,11 @@ impl Core {
     }
 
     /// The offset of the first record at or after `timestamp`.
-    pub(crate) async fn offset_for_timestamp(&self, tp: &TopicPartition, timestamp: i64) -> Result<i64> {
+    pub(crate) async fn offset_for_timestamp(
+        &self,
+        tp: &TopicPartition,
+        timestamp: i64,
+    ) -> Result<i64> {
         let mut query = TopicPartitionList::new();
         query
             .add_partition_offset(tp.topic(), tp.partition(), RdOffset::Offset(timestamp))
@@ -284,11 +295,8 @@ impl Core {
         let timeout = self.timeout;
         let answer = self
             .blocking("looking up offsets by timestamp", move |base| {
-                base.offsets_for_times(query, timeout).map(|list| {
-                    list.elements()
-                        .first()
-                        .map(|e| (e.error(), e.offset()))
-                })
+                base.offsets_for_times(query, timeout)
+                    .map(|list| list.elements().first().map(|e| (e.error(), e.offset())))
             })
             .await?
             .map_err(|source| Error::Partition {
@@ -316,7 +324,9 @@ impl Core {
             Offset::At(n) if n >= 0 => Ok(n),
             Offset::At(n) => Err(Error::InvalidState {
                 operation: "seek",
-                reason: format!("offset {n} for {tp} is negative; use Offset::Beginning or Offset::End"),
+                reason: format!(
+                    "offset {n} for {tp} is negative; use Offset::Beginning or Offset::End"
+                ),
             }),
             Offset::Beginning => Ok(self.watermarks(tp).await?.0),
             Offset::End => Ok(self.watermarks(tp).await?.1),
@@ -342,9 +352,8 @@ impl Core {
             let timeout = self.timeout;
             let outcome = self
                 .blocking("seek", move |base| {
-                    base.seek_partitions(list, timeout).map(|done| {
-                        done.elements().first().and_then(|e| e.error().err())
-                    })
+                    base.seek_partitions(list, timeout)
+                        .map(|done| done.elements().first().and_then(|e| e.error().err()))
                 })
                 .await?;
             let error = match outcome {
@@ -420,9 +429,11 @@ impl Core {
             return Ok(());
         };
         tracing::debug!(?offsets, "committing");
-        self.blocking("committing offsets", move |base| base.commit(&list, CommitMode::Sync))
-            .await?
-            .map_err(|e| Error::kafka("commit", e))
+        self.blocking("committing offsets", move |base| {
+            base.commit(&list, CommitMode::Sync)
+        })
+        .await?
+        .map_err(|e| Error::kafka("commit", e))
     }
 
     /// Sends a commit of `offsets` without waiting; a failure is logged and
@@ -525,7 +536,10 @@ impl Core {
     }
 
     /// Replaces every position (a new manual assignment).
-    pub(crate) fn reset_positions(&self, positions: impl IntoIterator<Item = (TopicPartition, i64)>) {
+    pub(crate) fn reset_positions(
+        &self,
+        positions: impl IntoIterator<Item = (TopicPartition, i64)>,
+    ) {
         let mut tracking = self.tracking();
         tracking.positions = positions.into_iter().collect();
         tracking.unstored.clear();

@@ -11,7 +11,7 @@ use crate::record::TopicPartition;
 /// The consumer, as a [`RebalanceListener`](super::RebalanceListener) sees
 /// it: commit, read positions and committed offsets, seek.
 pub struct RebalanceHandle<'a> {
-    core: &'a Core,
+    pub(super) core: &'a Core,
     lost: bool,
 }
 
@@ -46,9 +46,7 @@ impl<'a> RebalanceHandle<'a> {
         if self.skip_commit() {
             return Ok(());
         }
-        self.core
-            .commit_offsets(self.core.consumed_offsets())
-            .await
+        self.core.commit_offsets(self.core.consumed_offsets()).await
     }
 
     /// Commits, and waits for, these offsets (each the next offset to read:

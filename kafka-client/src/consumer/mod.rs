@@ -84,6 +84,7 @@ mod consumer;
 
 mod builder;
 mod close;
+mod commit_metadata;
 mod context;
 mod control;
 mod core;
@@ -94,6 +95,7 @@ mod offsets;
 mod rebalance;
 
 pub use builder::ConsumerBuilder;
+pub use commit_metadata::CommitWithMetadata;
 pub use consumer::Consumer;
 pub use context::ClientErrorEvent;
 pub use handle::RebalanceHandle;

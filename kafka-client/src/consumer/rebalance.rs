@@ -19,7 +19,10 @@ use crate::error::{Error, Result};
 /// Cancel-safe: a rebalance leaves the queue only once fully served; if this
 /// future is dropped while a listener runs, the next call runs it again
 /// (an assignment is not applied twice).
-pub(crate) async fn serve_pending(core: &Core, listener: Option<&dyn RebalanceListener>) -> Result<()> {
+pub(crate) async fn serve_pending(
+    core: &Core,
+    listener: Option<&dyn RebalanceListener>,
+) -> Result<()> {
     let mut failure = None;
     while let Some(event) = core.ctx().front() {
         let outcome = match event.kind {
@@ -42,8 +45,12 @@ async fn serve_assign(
 ) -> Result<()> {
     if !event.applied {
         core.forget(&event.partitions);
-        apply_rebalance(core.base(), RebalanceKind::Assign, &list_of(&event.partitions))
-            .map_err(|e| Error::kafka("assigning partitions", e))?;
+        apply_rebalance(
+            core.base(),
+            RebalanceKind::Assign,
+            &list_of(&event.partitions),
+        )
+        .map_err(|e| Error::kafka("assigning partitions", e))?;
         core.ctx().update_front(|front| front.applied = true);
         tracing::info!(
             group = core.group_id().unwrap_or_default(),
@@ -96,8 +103,12 @@ async fn serve_revoke(
         // revoked partitions as they are unassigned.
         core.store_processed(Some(&event.partitions));
     }
-    apply_rebalance(core.base(), RebalanceKind::Revoke, &list_of(&event.partitions))
-        .map_err(|e| Error::kafka("unassigning partitions", e))?;
+    apply_rebalance(
+        core.base(),
+        RebalanceKind::Revoke,
+        &list_of(&event.partitions),
+    )
+    .map_err(|e| Error::kafka("unassigning partitions", e))?;
     core.forget(&event.partitions);
     tracing::info!(
         group = core.group_id().unwrap_or_default(),

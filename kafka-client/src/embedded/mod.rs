@@ -68,7 +68,10 @@ impl EmbeddedKafkaBuilder {
         if self.brokers < 1 {
             return Err(Error::Config {
                 key: "brokers".into(),
-                message: format!("an embedded cluster needs at least 1 broker, not {}", self.brokers),
+                message: format!(
+                    "an embedded cluster needs at least 1 broker, not {}",
+                    self.brokers
+                ),
             });
         }
         let (commands, receiver) = mpsc::channel::<MockCommand>();
@@ -147,18 +150,21 @@ impl EmbeddedKafka {
 
     /// Takes a broker down: its connections are closed and new ones refused.
     pub fn broker_down(&self, broker_id: i32) -> Result<()> {
-        self.handle.call("broker_down", move |m| m.broker_down(broker_id))
+        self.handle
+            .call("broker_down", move |m| m.broker_down(broker_id))
     }
 
     /// Brings a broker back up.
     pub fn broker_up(&self, broker_id: i32) -> Result<()> {
-        self.handle.call("broker_up", move |m| m.broker_up(broker_id))
+        self.handle
+            .call("broker_up", move |m| m.broker_up(broker_id))
     }
 
     /// Delays every response of a broker by `rtt`.
     pub fn set_round_trip_time(&self, broker_id: i32, rtt: Duration) -> Result<()> {
-        self.handle
-            .call("set_round_trip_time", move |m| m.broker_round_trip_time(broker_id, rtt))
+        self.handle.call("set_round_trip_time", move |m| {
+            m.broker_round_trip_time(broker_id, rtt)
+        })
     }
 
     /// Makes the next requests of kind `api` fail with `errors`, one error per
@@ -205,7 +211,12 @@ pub(crate) struct EmbeddedHandle {
 }
 
 impl EmbeddedHandle {
-    pub(crate) fn create_topic(&self, topic: &str, partitions: i32, replication: i32) -> Result<()> {
+    pub(crate) fn create_topic(
+        &self,
+        topic: &str,
+        partitions: i32,
+        replication: i32,
+    ) -> Result<()> {
         if partitions < 1 {
             return Err(Error::Admin {
                 operation: "create_topics",
@@ -214,12 +225,14 @@ impl EmbeddedHandle {
             });
         }
         let name = topic.to_string();
-        self.call("create_topic", move |m| m.create_topic(&name, partitions, replication))
-            .map_err(|e| Error::Admin {
-                operation: "create_topics",
-                topic: topic.to_string(),
-                message: e.to_string(),
-            })
+        self.call("create_topic", move |m| {
+            m.create_topic(&name, partitions, replication)
+        })
+        .map_err(|e| Error::Admin {
+            operation: "create_topics",
+            topic: topic.to_string(),
+            message: e.to_string(),
+        })
     }
 
     fn call<F>(&self, operation: &'static str, op: F) -> Result<()>

@@ -50,7 +50,8 @@ impl<T> fmt::Debug for Json<T> {
 
 impl<T: Serialize + 'static> Serializer<T> for Json<T> {
     fn serialize(&self, _topic: &str, value: &T) -> Result<Vec<u8>, SerdeError> {
-        serde_json::to_vec(value).map_err(|e| SerdeError::with_source("JSON serialization failed", e))
+        serde_json::to_vec(value)
+            .map_err(|e| SerdeError::with_source("JSON serialization failed", e))
     }
 }
 

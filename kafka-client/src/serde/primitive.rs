@@ -126,7 +126,12 @@ mod tests {
             DoubleSerde.serialize("t", &1.0).unwrap(),
             vec![0x3f, 0xf0, 0, 0, 0, 0, 0, 0]
         );
-        assert_eq!(DoubleSerde.deserialize("t", &[0x3f, 0xf0, 0, 0, 0, 0, 0, 0]).unwrap(), 1.0);
+        assert_eq!(
+            DoubleSerde
+                .deserialize("t", &[0x3f, 0xf0, 0, 0, 0, 0, 0, 0])
+                .unwrap(),
+            1.0
+        );
         assert!(IntSerde.deserialize("t", &[1, 2]).is_err());
     }
 
@@ -136,13 +141,20 @@ mod tests {
         assert_eq!(bytes, "한국어 é".as_bytes());
         let back: String = StringSerde.deserialize("t", &bytes).unwrap();
         assert_eq!(back, "한국어 é");
-        let err = Deserializer::<String>::deserialize(&StringSerde, "t", &[0xff, 0xfe]).unwrap_err();
+        let err =
+            Deserializer::<String>::deserialize(&StringSerde, "t", &[0xff, 0xfe]).unwrap_err();
         assert!(err.to_string().contains("UTF-8"), "{err}");
     }
 
     #[test]
     fn bytes_pass_through() {
-        assert_eq!(BytesSerde.serialize("t", &vec![0u8, 255]).unwrap(), vec![0, 255]);
-        assert_eq!(Deserializer::<Vec<u8>>::deserialize(&BytesSerde, "t", &[9]).unwrap(), vec![9]);
+        assert_eq!(
+            BytesSerde.serialize("t", &vec![0u8, 255]).unwrap(),
+            vec![0, 255]
+        );
+        assert_eq!(
+            Deserializer::<Vec<u8>>::deserialize(&BytesSerde, "t", &[9]).unwrap(),
+            vec![9]
+        );
     }
 }

@@ -16,7 +16,9 @@ pub fn produce(cluster: &EmbeddedKafka, topic: &str, records: &[(i32, Option<Vec
         .create()
         .unwrap();
     for (partition, key, value) in records {
-        let mut record = BaseRecord::<[u8], [u8]>::to(topic).partition(*partition).payload(value);
+        let mut record = BaseRecord::<[u8], [u8]>::to(topic)
+            .partition(*partition)
+            .payload(value);
         if let Some(key) = key {
             record = record.key(key);
         }
@@ -24,7 +26,13 @@ pub fn produce(cluster: &EmbeddedKafka, topic: &str, records: &[(i32, Option<Vec
             match producer.send(record) {
                 Ok(()) => break,
                 Err((e, back)) => {
-                    assert!(matches!(e.rdkafka_error_code(), Some(rdkafka::types::RDKafkaErrorCode::QueueFull)), "{e}");
+                    assert!(
+                        matches!(
+                            e.rdkafka_error_code(),
+                            Some(rdkafka::types::RDKafkaErrorCode::QueueFull)
+                        ),
+                        "{e}"
+                    );
                     record = back;
                     producer.poll(Duration::from_millis(10));
                 }
@@ -35,9 +43,21 @@ pub fn produce(cluster: &EmbeddedKafka, topic: &str, records: &[(i32, Option<Vec
 }
 
 /// Writes String values `"{prefix}-{i}"` for i in range, keyed `k{i}`, to one partition.
-pub fn produce_strings(cluster: &EmbeddedKafka, topic: &str, partition: i32, range: std::ops::Range<usize>, prefix: &str) {
+pub fn produce_strings(
+    cluster: &EmbeddedKafka,
+    topic: &str,
+    partition: i32,
+    range: std::ops::Range<usize>,
+    prefix: &str,
+) {
     let records: Vec<_> = range
-        .map(|i| (partition, Some(format!("k{i}").into_bytes()), format!("{prefix}-{i}").into_bytes()))
+        .map(|i| {
+            (
+                partition,
+                Some(format!("k{i}").into_bytes()),
+                format!("{prefix}-{i}").into_bytes(),
+            )
+        })
         .collect();
     produce(cluster, topic, &records);
 }
@@ -45,15 +65,23 @@ pub fn produce_strings(cluster: &EmbeddedKafka, topic: &str, partition: i32, ran
 /// A String/String consumer builder on the cluster, in `group`, reading
 /// from the beginning, with timeouts short enough for the mock's groups.
 pub fn group_builder(cluster: &EmbeddedKafka, group: &str) -> ConsumerBuilder<String, String> {
-    Consumer::<String, String>::builder(&cluster.client_config().request_timeout(Duration::from_secs(10)))
-        .group_id(group)
-        .auto_offset_reset(OffsetReset::Earliest)
-        .set("session.timeout.ms", "3000")
-        .set("heartbeat.interval.ms", "300")
+    Consumer::<String, String>::builder(
+        &cluster
+            .client_config()
+            .request_timeout(Duration::from_secs(10)),
+    )
+    .group_id(group)
+    .auto_offset_reset(OffsetReset::Earliest)
+    .set("session.timeout.ms", "3000")
+    .set("heartbeat.interval.ms", "300")
 }
 
 /// Receives `n` records within `within`, panicking on an error.
-pub async fn recv_n<K: 'static, V: 'static>(consumer: &Consumer<K, V>, n: usize, within: Duration) -> Vec<ConsumerRecord<K, V>> {
+pub async fn recv_n<K: 'static, V: 'static>(
+    consumer: &Consumer<K, V>,
+    n: usize,
+    within: Duration,
+) -> Vec<ConsumerRecord<K, V>> {
     let mut out = Vec::with_capacity(n);
     tokio::time::timeout(within, async {
         while out.len() < n {
@@ -66,7 +94,10 @@ pub async fn recv_n<K: 'static, V: 'static>(consumer: &Consumer<K, V>, n: usize,
 }
 
 /// Receives until nothing arrives for `quiet`.
-pub async fn recv_until_quiet<K: 'static, V: 'static>(consumer: &Consumer<K, V>, quiet: Duration) -> Vec<ConsumerRecord<K, V>> {
+pub async fn recv_until_quiet<K: 'static, V: 'static>(
+    consumer: &Consumer<K, V>,
+    quiet: Duration,
+) -> Vec<ConsumerRecord<K, V>> {
     let mut out = Vec::new();
     while let Ok(record) = tokio::time::timeout(quiet, consumer.recv()).await {
         out.push(record.unwrap());
@@ -78,5 +109,8 @@ pub async fn recv_until_quiet<K: 'static, V: 'static>(consumer: &Consumer<K, V>,
 pub fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
 }

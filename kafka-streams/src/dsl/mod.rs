@@ -49,7 +49,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 pub use builder::StreamsBuilder;
-pub use grouped::{KGroupedStream, KGroupedTable, SessionWindowedKStream, TimeWindowedKStream};
+pub use grouped::{
+    KGroupedStream, KGroupedTable, SessionWindowedKStream, SlidingWindowedKStream,
+    TimeWindowedKStream,
+};
 pub use kstream::{BranchedKStream, KStream};
 pub use ktable::KTable;
 pub use params::{
@@ -57,8 +60,8 @@ pub use params::{
     Repartitioned, StreamJoined, Suppressed,
 };
 pub use windows::{
-    JoinWindows, SessionWindowedSerde, SessionWindows, TimeWindowedSerde, TimeWindows, Window,
-    Windowed,
+    JoinWindows, SessionWindowedSerde, SessionWindows, SlidingWindows, TimeWindowedSerde,
+    TimeWindows, Window, Windowed,
 };
 
 use crate::topology::GraphBuilder;

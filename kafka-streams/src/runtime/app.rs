@@ -1,6 +1,6 @@
 //! What every stream thread of one application shares.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -70,6 +70,11 @@ pub(crate) struct AppContext {
     pub(crate) shutdown: watch::Sender<bool>,
     /// Full source topic name → the sub-topology that reads it.
     pub(crate) subtopology_of: HashMap<String, usize>,
+    /// The full names of the repartition topics.
+    pub(crate) repartition_topics: HashSet<String>,
+    /// Every source topic's index among the sorted full names (the same on
+    /// every instance), as repartition record ids name them.
+    pub(crate) source_topic_index: HashMap<String, u16>,
 }
 
 impl AppContext {

@@ -21,21 +21,48 @@ impl ClientRole {
     /// does not warn about them.
     fn accepts(self, key: &str) -> bool {
         const CONSUMER_ONLY: &[&str] = &[
-            "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms",
-            "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms",
-            "enable.auto.offset.store", "partition.assignment.strategy", "isolation.level",
-            "enable.partition.eof", "check.crcs", "group.instance.id", "group.protocol",
-            "group.remote.assignor", "queued.min.messages", "queued.max.messages.kbytes",
-            "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes",
-            "fetch.message.max.bytes", "fetch.error.backoff.ms",
+            "session.timeout.ms",
+            "heartbeat.interval.ms",
+            "max.poll.interval.ms",
+            "auto.offset.reset",
+            "enable.auto.commit",
+            "auto.commit.interval.ms",
+            "enable.auto.offset.store",
+            "partition.assignment.strategy",
+            "isolation.level",
+            "enable.partition.eof",
+            "check.crcs",
+            "group.instance.id",
+            "group.protocol",
+            "group.remote.assignor",
+            "queued.min.messages",
+            "queued.max.messages.kbytes",
+            "fetch.wait.max.ms",
+            "fetch.min.bytes",
+            "fetch.max.bytes",
+            "fetch.message.max.bytes",
+            "fetch.error.backoff.ms",
         ];
         const PRODUCER_ONLY: &[&str] = &[
-            "acks", "request.required.acks", "linger.ms", "queue.buffering.max.ms",
-            "batch.size", "batch.num.messages", "compression.type", "compression.codec",
-            "compression.level", "enable.idempotence", "message.timeout.ms",
-            "delivery.timeout.ms", "queue.buffering.max.messages",
-            "queue.buffering.max.kbytes", "retries", "message.send.max.retries",
-            "transactional.id", "transaction.timeout.ms", "partitioner",
+            "acks",
+            "request.required.acks",
+            "linger.ms",
+            "queue.buffering.max.ms",
+            "batch.size",
+            "batch.num.messages",
+            "compression.type",
+            "compression.codec",
+            "compression.level",
+            "enable.idempotence",
+            "message.timeout.ms",
+            "delivery.timeout.ms",
+            "queue.buffering.max.messages",
+            "queue.buffering.max.kbytes",
+            "retries",
+            "message.send.max.retries",
+            "transactional.id",
+            "transaction.timeout.ms",
+            "partitioner",
             "sticky.partitioning.linger.ms",
         ];
         match self {
@@ -277,7 +304,9 @@ impl StreamsConfig {
         let mut prefixed = Vec::new();
         for (key, value) in self.client.entries() {
             match split_role(key) {
-                Some((r, rest)) if r == role => prefixed.push((rest.to_string(), value.to_string())),
+                Some((r, rest)) if r == role => {
+                    prefixed.push((rest.to_string(), value.to_string()))
+                }
                 Some(_) => {}
                 None if role.accepts(key) => out = out.set(key, value),
                 None => {}

@@ -21,8 +21,8 @@ pub(crate) fn dead_letter_record(
     headers.insert("x-dlq-partition", error.partition.to_string());
     headers.insert("x-dlq-offset", error.offset.to_string());
     headers.insert("x-dlq-part", error.part);
-    let record = ProducerRecord::from_parts(topic, error.key.clone(), error.value.clone())
-        .headers(headers);
+    let record =
+        ProducerRecord::from_parts(topic, error.key.clone(), error.value.clone()).headers(headers);
     match error.timestamp {
         Some(ts) => record.timestamp(ts),
         None => record,

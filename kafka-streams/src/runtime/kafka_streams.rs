@@ -110,6 +110,18 @@ impl KafkaStreams {
                     .map(|sub| (topic.clone(), sub))
             })
             .collect();
+        let repartition_topics = plan
+            .repartition_topics
+            .iter()
+            .map(|(topic, _)| topic.clone())
+            .collect();
+        // BTreeMap keys: sorted, so every instance numbers them alike.
+        let source_topic_index = plan
+            .source_partitions
+            .keys()
+            .enumerate()
+            .map(|(i, topic)| (topic.clone(), u16::try_from(i).unwrap_or(u16::MAX)))
+            .collect();
         let threads: Vec<Arc<ThreadHandle>> = (0..self.config.num_stream_threads_ref())
             .map(|i| Arc::new(ThreadHandle::new(i)))
             .collect();
@@ -123,14 +135,12 @@ impl KafkaStreams {
             state: self.state.clone(),
             shutdown,
             subtopology_of,
+            repartition_topics,
+            source_topic_index,
         });
         self.state.send_replace(StreamsState::Rebalancing);
         for thread in threads {
-            let handle = tokio::spawn(stream_thread::run(
-                app.clone(),
-                thread,
-                shutdown_rx.clone(),
-            ));
+            let handle = tokio::spawn(stream_thread::run(app.clone(), thread, shutdown_rx.clone()));
             self.threads.push(handle);
         }
         self.app = Some(app);
@@ -220,7 +230,19 @@ impl KafkaStreams {
 
     /// A snapshot of the metrics.
     pub fn metrics(&self) -> StreamsMetrics {
-        self.metrics.snapshot()
+        let mut metrics = self.metrics.snapshot();
+        if let Some(app) = &self.app {
+            for thread in &app.threads {
+                let set = thread.lock_tasks();
+                for (topic, n) in &set.processed_by_topic {
+                    *metrics.processed_by_topic.entry(topic.clone()).or_insert(0) += n;
+                }
+                for (topic, n) in &set.produced_by_topic {
+                    *metrics.produced_by_topic.entry(topic.clone()).or_insert(0) += n;
+                }
+            }
+        }
+        metrics
     }
 
     /// Waits until this instance has processed everything in its source
@@ -274,7 +296,10 @@ impl KafkaStreams {
                     timeout,
                 });
             }
-            let pause = self.config.commit_interval_ref().min(Duration::from_millis(50));
+            let pause = self
+                .config
+                .commit_interval_ref()
+                .min(Duration::from_millis(50));
             tokio::time::sleep(pause).await;
         }
     }
@@ -282,7 +307,10 @@ impl KafkaStreams {
     /// Read-only access to a key-value store by name, across this
     /// instance's tasks (interactive queries). Wrong types or an unknown
     /// name are errors on first use, naming the store.
-    pub fn store<K: Clone + 'static, V: Clone + 'static>(&self, name: &str) -> Result<KeyValueQuery<K, V>> {
+    pub fn store<K: Clone + 'static, V: Clone + 'static>(
+        &self,
+        name: &str,
+    ) -> Result<KeyValueQuery<K, V>> {
         let app = self.app.as_ref().ok_or(Error::InvalidState {
             operation: "store",
             state: "Created".into(),

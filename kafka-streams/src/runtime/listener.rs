@@ -2,17 +2,18 @@
 //! group assigns.
 //!
 //! - Revoked (eager: everything, every rebalance): flush the output, commit
-//!   the processed offsets of the revoked partitions, and suspend their tasks.
+//!   the processed offsets of the revoked partitions (with the tasks' commit
+//!   metadata), and suspend their tasks.
 //! - Assigned: resume suspended tasks that came back (their state is
 //!   current), create the others and restore their stores from their
-//!   changelogs before any record is processed; drop suspended tasks that
-//!   did not come back (another instance owns them now).
+//!   changelogs, up to their last commit, before any record is processed;
+//!   drop suspended tasks that did not come back (another instance owns them).
 //! - Lost: drop the tasks without committing; another member may own them.
 //!
 //! The listener may be cancelled and run again from the start (see
 //! `RebalanceListener`); every step here is safe to repeat.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -21,9 +22,11 @@ use kafka_client::consumer::{ListenerError, RebalanceHandle, RebalanceListener};
 use kafka_client::TopicPartition;
 
 use super::app::ThreadStatus;
+use super::commit_meta::CommitMeta;
 use super::metrics::MetricsRecorder;
-use super::restore::restore_task;
+use super::restore::{restore_task, Cutoff};
 use super::task_id::TaskId;
+use super::task_set::OwnedTask;
 use super::thread_env::ThreadEnv;
 use crate::task::StreamTask;
 
@@ -58,27 +61,76 @@ impl TaskListener {
             .set_active_tasks(self.env.thread.index, names);
     }
 
-    async fn new_task(&self, id: TaskId) -> Result<StreamTask, ListenerError> {
+    /// Creates task `id` and restores its stores to the state its last
+    /// commit describes.
+    async fn new_task(
+        &self,
+        id: TaskId,
+        consumer: &RebalanceHandle<'_>,
+    ) -> Result<OwnedTask, ListenerError> {
         let app = &self.env.app;
+        let application_id = app.application_id();
         let mut task = StreamTask::new(
             app.topology.clone(),
             id.subtopology,
             id.partition,
-            app.application_id(),
+            application_id,
             super::now_ms(),
         )?;
-        let changelogs = app
-            .topology
-            .subtopology(id.subtopology)
-            .map(|s| s.changelog_topics(app.application_id()))
+        let sub = app.topology.subtopology(id.subtopology);
+        let mut sources: Vec<TopicPartition> = sub
+            .map(|s| {
+                s.source_topics()
+                    .iter()
+                    .map(|t| TopicPartition::new(t.full_name(application_id), id.partition))
+                    .collect()
+            })
             .unwrap_or_default();
-        if !changelogs.is_empty() {
-            let restored = restore_task(&self.env.restore_consumer, &mut task, &changelogs).await?;
-            MetricsRecorder::add(&app.metrics.records_restored, restored);
-            MetricsRecorder::add(&app.metrics.restores, changelogs.len() as u64);
-            tracing::info!(task = %id, records = restored, "task restored from its changelogs");
+        sources.sort();
+        let changelog_topics = sub
+            .map(|s| s.changelog_topics(application_id))
+            .unwrap_or_default();
+        let changelogs: Vec<TopicPartition> = changelog_topics
+            .iter()
+            .map(|(_, topic)| TopicPartition::new(topic.clone(), id.partition))
+            .collect();
+
+        // What the last commit of this task recorded.
+        let committed = consumer.committed_with_metadata(&sources).await?;
+        let any_committed = committed.values().any(Option::is_some);
+        let meta = sources
+            .first()
+            .and_then(|tp| committed.get(tp))
+            .and_then(|c| c.as_ref())
+            .and_then(|(_, text)| CommitMeta::decode(text))
+            .unwrap_or_default();
+
+        if !changelog_topics.is_empty() {
+            let cutoff_for = |tp: &TopicPartition| match meta.changelogs.get(tp) {
+                Some(&mark) => Cutoff::Before(mark),
+                // Nothing committed yet: the input is processed again from
+                // the start, so the store must start empty.
+                None if !any_committed => Cutoff::Before(0),
+                None => Cutoff::Everything,
+            };
+            let restored = restore_task(
+                &self.env.restore_consumer,
+                &mut task,
+                &changelog_topics,
+                cutoff_for,
+            )
+            .await?;
+            MetricsRecorder::add(&app.metrics.records_restored, restored.applied);
+            MetricsRecorder::add(&app.metrics.restores, changelog_topics.len() as u64);
+            tracing::info!(task = %id, records = restored.applied, corrections = restored.corrections.len(), "task restored from its changelogs");
+            self.env.send(restored.corrections).await?;
         }
-        Ok(task)
+        Ok(OwnedTask {
+            task,
+            sources,
+            changelogs,
+            dedup: meta.dedup.into_iter().collect::<HashMap<_, _>>(),
+        })
     }
 }
 
@@ -87,7 +139,7 @@ impl RebalanceListener for TaskListener {
     async fn on_assigned(
         &self,
         partitions: &[TopicPartition],
-        _consumer: &RebalanceHandle<'_>,
+        consumer: &RebalanceHandle<'_>,
     ) -> Result<(), ListenerError> {
         let app = &self.env.app;
         app.set_thread_status(&self.env.thread, ThreadStatus::Rebalancing);
@@ -112,7 +164,7 @@ impl RebalanceListener for TaskListener {
         };
         // Build and restore outside the lock; insert only complete tasks.
         for id in missing {
-            let task = self.new_task(id).await?;
+            let task = self.new_task(id, consumer).await?;
             self.env.thread.lock_tasks().active.insert(id, task);
         }
         if let Err(e) = self.env.restore_consumer.assign(&[]).await {
@@ -138,19 +190,26 @@ impl RebalanceListener for TaskListener {
     ) -> Result<(), ListenerError> {
         let app = &self.env.app;
         app.set_thread_status(&self.env.thread, ThreadStatus::Rebalancing);
+        // Whether the tasks' state matches what is committed, so that they
+        // may be resumed as they are if they come back.
+        let mut consistent = false;
         if !self.env.failed.load(Ordering::Acquire) {
             // Everything processed so far reaches the broker before its
             // offsets are committed: at-least-once.
-            self.env.flush_output().await?;
-            let offsets = self.env.thread.lock_tasks().uncommitted(Some(partitions));
-            if !offsets.is_empty() {
-                match consumer.commit_offsets(&offsets).await {
-                    Ok(()) => self.env.thread.lock_tasks().mark_committed(&offsets),
-                    Err(error) => {
+            let entries = self.env.prepare_commit(Some(partitions)).await?;
+            if entries.is_empty() {
+                consistent = true;
+            } else {
+                match consumer.commit_offsets_with_metadata(&entries).await {
+                    Ok(()) => {
+                        self.env.thread.lock_tasks().mark_committed(&entries);
+                        consistent = true;
+                    }
                     // The group moved on (another member left or joined
                     // meanwhile): the next owner starts from the previous
                     // commit and processes those records again.
-                    tracing::warn!(%error, "commit on revocation refused; records since the last commit will be processed again (at-least-once)");
+                    Err(error) => {
+                        tracing::warn!(%error, "commit on revocation refused; records since the last commit will be processed again (at-least-once)")
                     }
                 }
             }
@@ -163,7 +222,9 @@ impl RebalanceListener for TaskListener {
             }
             for id in ids {
                 if let Some(task) = set.active.remove(&id) {
-                    set.suspended.insert(id, task);
+                    if consistent {
+                        set.suspended.insert(id, task);
+                    }
                 }
             }
         }
@@ -178,7 +239,10 @@ impl RebalanceListener for TaskListener {
         partitions: &[TopicPartition],
         _consumer: &RebalanceHandle<'_>,
     ) -> Result<(), ListenerError> {
-        tracing::warn!(?partitions, "partitions lost: their tasks are dropped without committing");
+        tracing::warn!(
+            ?partitions,
+            "partitions lost: their tasks are dropped without committing"
+        );
         let ids = self.task_ids(partitions);
         {
             let mut set = self.env.thread.lock_tasks();

@@ -19,6 +19,10 @@ pub struct StreamsMetrics {
     pub records_failed_to_produce: u64,
     /// Records produced (sinks, repartition topics, changelogs).
     pub records_produced: u64,
+    /// Repartition records skipped because their upstream result was
+    /// applied already (the upstream task processed its input again after
+    /// a crash or a failed commit).
+    pub duplicates_skipped: u64,
     /// Commits done.
     pub commits: u64,
     /// The last commit's latency (flush of output plus offset commit).
@@ -36,6 +40,12 @@ pub struct StreamsMetrics {
     pub lag: BTreeMap<String, i64>,
     /// Tasks currently owned by this instance, as `subtopology_partition`.
     pub active_tasks: Vec<String>,
+    /// Records processed per source topic since start (live, not only at
+    /// commits).
+    pub processed_by_topic: BTreeMap<String, u64>,
+    /// Records sent per topic since start (live; sent, not yet necessarily
+    /// acknowledged).
+    pub produced_by_topic: BTreeMap<String, u64>,
 }
 
 impl StreamsMetrics {
@@ -53,6 +63,7 @@ pub(crate) struct MetricsRecorder {
     pub(crate) records_dead_lettered: AtomicU64,
     pub(crate) records_failed_to_produce: AtomicU64,
     pub(crate) records_produced: AtomicU64,
+    pub(crate) duplicates_skipped: AtomicU64,
     pub(crate) commits: AtomicU64,
     pub(crate) last_commit_latency_us: AtomicU64,
     pub(crate) max_commit_latency_us: AtomicU64,
@@ -118,6 +129,7 @@ impl MetricsRecorder {
             records_dead_lettered: get(&self.records_dead_lettered),
             records_failed_to_produce: get(&self.records_failed_to_produce),
             records_produced: get(&self.records_produced),
+            duplicates_skipped: get(&self.duplicates_skipped),
             commits: get(&self.commits),
             last_commit_latency: Duration::from_micros(get(&self.last_commit_latency_us)),
             max_commit_latency: Duration::from_micros(get(&self.max_commit_latency_us)),
@@ -126,6 +138,8 @@ impl MetricsRecorder {
             rebalances: get(&self.rebalances),
             lag: self.lag.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             active_tasks,
+            processed_by_topic: BTreeMap::new(),
+            produced_by_topic: BTreeMap::new(),
         }
     }
 }

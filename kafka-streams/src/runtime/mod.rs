@@ -36,12 +36,14 @@
 //!   first.
 
 mod app;
+mod commit_meta;
 mod config;
 mod dead_letter;
 mod handlers;
 mod kafka_streams;
 mod listener;
 mod metrics;
+mod origin;
 mod query;
 mod restore;
 mod state;

@@ -17,7 +17,9 @@ pub struct KeyValueQuery<K, V> {
 
 impl<K, V> std::fmt::Debug for KeyValueQuery<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyValueQuery").field("store", &self.name).finish()
+        f.debug_struct("KeyValueQuery")
+            .field("store", &self.name)
+            .finish()
     }
 }
 
@@ -39,7 +41,8 @@ impl<K: Clone + 'static, V: Clone + 'static> KeyValueQuery<K, V> {
     pub fn get(&self, key: &K) -> Result<Option<V>> {
         for thread in &self.threads {
             let set = thread.lock_tasks();
-            for task in set.active.values() {
+            for owned in set.active.values() {
+                let task = &owned.task;
                 if !task.store_names().any(|n| n == self.name) {
                     continue;
                 }
@@ -58,7 +61,8 @@ impl<K: Clone + 'static, V: Clone + 'static> KeyValueQuery<K, V> {
         let mut out = Vec::new();
         for thread in &self.threads {
             let set = thread.lock_tasks();
-            for task in set.active.values() {
+            for owned in set.active.values() {
+                let task = &owned.task;
                 if !task.store_names().any(|n| n == self.name) {
                     continue;
                 }
@@ -77,7 +81,8 @@ impl<K: Clone + 'static, V: Clone + 'static> KeyValueQuery<K, V> {
         let mut out = Vec::new();
         for thread in &self.threads {
             let set = thread.lock_tasks();
-            for task in set.active.values() {
+            for owned in set.active.values() {
+                let task = &owned.task;
                 if !task.store_names().any(|n| n == self.name) {
                     continue;
                 }

@@ -1,32 +1,69 @@
 //! Rebuilding a task's stores from their changelog topics before it processes.
+//!
+//! When the task's last commit recorded a mark for a changelog partition
+//! (see `commit_meta`), records before the mark are applied and records at
+//! or after it (written by processing that was never committed, before a
+//! crash) are not: their keys get a correction record instead, the value the
+//! store holds at the mark, or a tombstone. The corrections are sent before
+//! the task processes anything, so a later restore that reads the whole
+//! changelog ends at the same state.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use kafka_client::consumer::{Consumer, Offset};
-use kafka_client::TopicPartition;
+use kafka_client::{Headers, TopicPartition};
 
 use crate::error::{Error, Result};
-use crate::task::StreamTask;
+use crate::task::{SinkRecord, StreamTask};
 
 /// How long a restore waits for the next changelog record before deciding
 /// the broker lost the tail it advertised.
 const RESTORE_STALL: Duration = Duration::from_secs(30);
 
+/// Up to where a changelog partition describes committed state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cutoff {
+    /// Everything in it (no commit recorded a mark: an older commit, or a
+    /// store without a known commit).
+    Everything,
+    /// Records before this offset; later ones are uncommitted.
+    Before(i64),
+}
+
+/// What a restore did.
+#[derive(Debug, Default)]
+pub(crate) struct Restored {
+    /// Changelog records applied.
+    pub(crate) applied: u64,
+    /// Correction records to send to the changelogs before processing.
+    pub(crate) corrections: Vec<SinkRecord>,
+}
+
 /// Replays partition `task.partition()` of each of the task's changelog
-/// topics, from the beginning to the high watermark read at the start.
-/// Returns how many records were applied.
+/// topics (`(store, topic)`), up to the cutoff `cutoff_for` gives.
 pub(crate) async fn restore_task(
     consumer: &Consumer<Vec<u8>, Vec<u8>>,
     task: &mut StreamTask,
     changelogs: &[(String, String)],
-) -> Result<u64> {
-    let mut applied = 0;
+    cutoff_for: impl Fn(&TopicPartition) -> Cutoff,
+) -> Result<Restored> {
+    let mut restored = Restored::default();
     for (store, topic) in changelogs {
         let tp = TopicPartition::new(topic.clone(), task.partition());
         let (low, high) = consumer
             .watermarks(&tp)
             .await
             .map_err(|e| Error::client("reading a changelog's watermarks", e))?;
+        let cutoff = match cutoff_for(&tp) {
+            Cutoff::Everything => high,
+            Cutoff::Before(mark) => {
+                if mark < low {
+                    tracing::warn!(changelog = %tp, mark, low, "the changelog no longer holds the records up to the last commit (retention); the store is restored from what is left");
+                }
+                mark.min(high)
+            }
+        };
         if high <= low {
             continue;
         }
@@ -34,6 +71,7 @@ pub(crate) async fn restore_task(
             .assign_at(&[(tp.clone(), Offset::Beginning)])
             .await
             .map_err(|e| Error::client("assigning a changelog partition", e))?;
+        let mut uncommitted_keys = BTreeSet::new();
         loop {
             let record = tokio::time::timeout(RESTORE_STALL, consumer.recv())
                 .await
@@ -45,15 +83,38 @@ pub(crate) async fn restore_task(
                     ),
                 })?
                 .map_err(|e| Error::client("reading a changelog", e))?;
-            if let Some(key) = &record.key {
-                task.restore(store, key, record.value.as_deref())?;
-                applied += 1;
+            if let Some(key) = record.key {
+                if record.offset < cutoff {
+                    task.restore(store, &key, record.value.as_deref())?;
+                    restored.applied += 1;
+                } else {
+                    uncommitted_keys.insert(key);
+                }
             }
             if record.offset + 1 >= high {
                 break;
             }
         }
+        if !uncommitted_keys.is_empty() {
+            tracing::info!(%store, changelog = %tp, keys = uncommitted_keys.len(), cutoff, high, "correcting changelog records written after the last commit");
+        }
+        let now = super::now_ms();
+        for key in uncommitted_keys {
+            let value = task
+                .store_slot(store)?
+                .bytes()
+                .get(&key)
+                .map(<[u8]>::to_vec);
+            restored.corrections.push(SinkRecord {
+                topic: topic.clone(),
+                partition: Some(task.partition()),
+                key: Some(key),
+                value,
+                timestamp: now,
+                headers: Headers::new(),
+            });
+        }
         tracing::debug!(%store, changelog = %tp, records = high - low, "store restored");
     }
-    Ok(applied)
+    Ok(restored)
 }

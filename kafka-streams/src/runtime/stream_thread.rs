@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use kafka_client::consumer::{Consumer, OffsetReset};
 use kafka_client::serde::BytesSerde;
-use kafka_client::{ConsumerRecord, ProducerRecord, TopicPartition};
+use kafka_client::{ConsumerRecord, TopicPartition};
 use tokio::sync::watch;
 
 use super::app::{AppContext, ThreadHandle, ThreadStatus};
@@ -23,6 +23,7 @@ use super::dead_letter::dead_letter_record;
 use super::handlers::DeserializationHandler;
 use super::listener::TaskListener;
 use super::metrics::MetricsRecorder;
+use super::origin::{Origin, ORIGIN_HEADER};
 use super::task_id::TaskId;
 use super::thread_env::ThreadEnv;
 use crate::error::{Error, Result};
@@ -203,14 +204,44 @@ impl Worker {
             value: record.value,
             headers: record.headers,
         };
+        let repartition_origin = Origin {
+            topic: app
+                .source_topic_index
+                .get(&source.topic)
+                .copied()
+                .unwrap_or(u16::MAX),
+            partition: source.partition,
+            offset: source.offset,
+            index: 0,
+        };
         let result = {
             let mut set = self.env.thread.lock_tasks();
-            let Some(task) = set.active.get_mut(&id) else {
+            let Some(owned) = set.active.get_mut(&id) else {
                 tracing::warn!(task = %id, "record for a task this thread does not own; skipped");
                 return Ok(());
             };
-            let result = task.process(source);
-            task.drain_into(&mut self.output);
+            let duplicate = app.repartition_topics.contains(&source.topic)
+                && Origin::from_headers(&source.headers).is_some_and(|o| owned.seen_before(&o));
+            let first_output = self.output.len();
+            let result = if duplicate {
+                MetricsRecorder::add(&app.metrics.duplicates_skipped, 1);
+                Ok(())
+            } else {
+                let result = owned.task.process(source);
+                owned.task.drain_into(&mut self.output);
+                result
+            };
+            // Ids for repartition records: the same input yields the same ids.
+            let mut origin = repartition_origin;
+            for sink in &mut self.output[first_output..] {
+                if app.repartition_topics.contains(&sink.topic) {
+                    sink.headers.insert(ORIGIN_HEADER, origin.encode().to_vec());
+                    origin.index += 1;
+                }
+            }
+            *set.processed_by_topic
+                .entry(tp.topic().to_string())
+                .or_insert(0) += 1;
             set.offsets.insert(tp, next_offset);
             result
         };
@@ -227,9 +258,7 @@ impl Worker {
     async fn handle_bad_record(&mut self, error: kafka_client::DeserializationError) -> Result<()> {
         let app = &self.env.app;
         match app.config.deserialization_handler_ref() {
-            DeserializationHandler::LogAndFail => {
-                Err(Error::Deserialization(Box::new(error)))
-            }
+            DeserializationHandler::LogAndFail => Err(Error::Deserialization(Box::new(error))),
             DeserializationHandler::LogAndContinue => {
                 tracing::warn!(%error, "skipping a record that cannot be deserialized");
                 MetricsRecorder::add(&app.metrics.records_skipped, 1);
@@ -238,11 +267,9 @@ impl Worker {
             DeserializationHandler::DeadLetter { topic } => {
                 tracing::warn!(%error, dead_letter_topic = %topic, "sending a record that cannot be deserialized to the dead-letter topic");
                 let record = dead_letter_record(topic, &error);
-                self.env
-                    .producer
-                    .enqueue(record)
-                    .await
-                    .map_err(|e| Error::client("sending to the dead-letter topic", e.into_error()))?;
+                self.env.producer.enqueue(record).await.map_err(|e| {
+                    Error::client("sending to the dead-letter topic", e.into_error())
+                })?;
                 MetricsRecorder::add(&app.metrics.records_dead_lettered, 1);
                 Ok(())
             }
@@ -253,38 +280,16 @@ impl Worker {
         if self.output.is_empty() {
             return Ok(());
         }
-        let count = self.output.len() as u64;
-        for sink in self.output.drain(..) {
-            let mut record = ProducerRecord::from_parts(sink.topic, sink.key, sink.value)
-                .timestamp(sink.timestamp)
-                .headers(sink.headers);
-            if let Some(partition) = sink.partition {
-                record = record.partition(partition);
-            }
-            if let Err(e) = self.env.producer.enqueue(record).await {
-                let error = e.into_error();
-                match self.env.app.config.production_handler_ref() {
-                    super::handlers::ProductionHandler::Fail => {
-                        return Err(Error::client("sending an output record", error));
-                    }
-                    super::handlers::ProductionHandler::LogAndContinue => {
-                        tracing::error!(%error, "an output record was not sent; continuing as configured");
-                        MetricsRecorder::add(&self.env.app.metrics.records_failed_to_produce, 1);
-                    }
-                }
-            }
-        }
-        MetricsRecorder::add(&self.env.app.metrics.records_produced, count);
-        Ok(())
+        self.env.send(self.output.drain(..)).await
     }
 
     async fn punctuate(&mut self) -> Result<()> {
         let now = super::now_ms();
         {
             let mut set = self.env.thread.lock_tasks();
-            for task in set.active.values_mut() {
-                let result = task.punctuate(now);
-                task.drain_into(&mut self.output);
+            for owned in set.active.values_mut() {
+                let result = owned.task.punctuate(now);
+                owned.task.drain_into(&mut self.output);
                 result?;
             }
         }
@@ -295,16 +300,15 @@ impl Worker {
     /// the lag metrics.
     async fn commit(&mut self) -> Result<()> {
         let started = Instant::now();
-        self.env.flush_output().await?;
-        let offsets = self.env.thread.lock_tasks().uncommitted(None);
-        if !offsets.is_empty() {
-            if let Err(error) = self.consumer.commit_offsets(&offsets).await {
+        let entries = self.env.prepare_commit(None).await?;
+        if !entries.is_empty() {
+            if let Err(error) = self.consumer.commit_offsets_with_metadata(&entries).await {
                 // A rebalance in progress can refuse a commit; the records
                 // are then processed again by the next owner (at-least-once).
                 tracing::warn!(%error, "commit refused; the records since the last commit may be processed again");
                 return Ok(());
             }
-            self.env.thread.lock_tasks().mark_committed(&offsets);
+            self.env.thread.lock_tasks().mark_committed(&entries);
             self.env.app.metrics.record_commit(started.elapsed());
         }
         self.update_lag().await;

@@ -4,41 +4,115 @@ use std::collections::{BTreeMap, HashMap};
 
 use kafka_client::TopicPartition;
 
+use super::commit_meta::CommitMeta;
+use super::origin::Origin;
 use super::task_id::TaskId;
 use crate::task::StreamTask;
+
+/// A task with what the runtime keeps beside it.
+#[derive(Debug)]
+pub(crate) struct OwnedTask {
+    pub(crate) task: StreamTask,
+    /// Its source partitions (one per source topic), sorted; the first one
+    /// carries the task's commit metadata.
+    pub(crate) sources: Vec<TopicPartition>,
+    /// Its changelog partitions.
+    pub(crate) changelogs: Vec<TopicPartition>,
+    /// Per upstream source partition (topic index, partition), the largest
+    /// repartition record id applied (see `origin`).
+    pub(crate) dedup: HashMap<(u16, i32), (i64, u32)>,
+}
+
+impl OwnedTask {
+    /// Whether a repartition record was applied already; records it as
+    /// applied otherwise.
+    pub(crate) fn seen_before(&mut self, origin: &Origin) -> bool {
+        let id = origin.id();
+        match self.dedup.get_mut(&origin.source()) {
+            Some(high) if *high >= id => true,
+            Some(high) => {
+                *high = id;
+                false
+            }
+            None => {
+                self.dedup.insert(origin.source(), id);
+                false
+            }
+        }
+    }
+}
 
 /// A stream thread's tasks. Locked briefly per record by its thread, and by
 /// interactive queries; never held across an await.
 #[derive(Debug, Default)]
 pub(crate) struct TaskSet {
     /// Tasks processing records.
-    pub(crate) active: BTreeMap<TaskId, StreamTask>,
+    pub(crate) active: BTreeMap<TaskId, OwnedTask>,
     /// Tasks whose partitions were revoked in an eager rebalance: kept,
     /// with their state, in case the next assignment gives them back (then
     /// they need no restore); dropped otherwise.
-    pub(crate) suspended: BTreeMap<TaskId, StreamTask>,
+    pub(crate) suspended: BTreeMap<TaskId, OwnedTask>,
     /// Per source partition, the next offset to commit (last processed + 1).
     pub(crate) offsets: HashMap<TopicPartition, i64>,
-    /// Per source partition, the offset last committed by this thread.
-    pub(crate) committed: HashMap<TopicPartition, i64>,
+    /// Per source partition, what this thread last committed.
+    pub(crate) committed: HashMap<TopicPartition, (i64, String)>,
+    /// Records processed per source topic, since start (live).
+    pub(crate) processed_by_topic: HashMap<String, u64>,
+    /// Records sent per topic, since start (live).
+    pub(crate) produced_by_topic: HashMap<String, u64>,
 }
 
+/// One partition's commit: offset and metadata.
+pub(crate) type CommitEntry = (TopicPartition, i64, String);
+
 impl TaskSet {
-    /// The offsets that moved since they were last committed, among
-    /// `partitions` (all when `None`).
-    pub(crate) fn uncommitted(&self, partitions: Option<&[TopicPartition]>) -> Vec<(TopicPartition, i64)> {
-        self.offsets
-            .iter()
-            .filter(|(tp, _)| partitions.is_none_or(|only| only.contains(tp)))
-            .filter(|(tp, offset)| self.committed.get(*tp) != Some(offset))
-            .map(|(tp, offset)| (tp.clone(), *offset))
-            .collect()
+    /// The commit entries of the tasks owning `partitions` (all tasks when
+    /// `None`), given each task's changelog end offsets, leaving out entries
+    /// equal to what was last committed.
+    pub(crate) fn commit_entries(
+        &self,
+        partitions: Option<&[TopicPartition]>,
+        changelog_ends: &HashMap<TopicPartition, i64>,
+    ) -> Vec<CommitEntry> {
+        let mut out = Vec::new();
+        for owned in self.active.values() {
+            if let Some(only) = partitions {
+                if !owned.sources.iter().any(|tp| only.contains(tp)) {
+                    continue;
+                }
+            }
+            let meta = CommitMeta {
+                changelogs: owned
+                    .changelogs
+                    .iter()
+                    .filter_map(|tp| changelog_ends.get(tp).map(|o| (tp.clone(), *o)))
+                    .collect(),
+                dedup: owned
+                    .dedup
+                    .iter()
+                    .map(|(source, id)| (*source, *id))
+                    .collect(),
+            }
+            .encode();
+            for (i, tp) in owned.sources.iter().enumerate() {
+                let Some(&offset) = self.offsets.get(tp) else {
+                    continue;
+                };
+                let metadata = if i == 0 { meta.clone() } else { String::new() };
+                if self.committed.get(tp) == Some(&(offset, metadata.clone())) {
+                    continue;
+                }
+                out.push((tp.clone(), offset, metadata));
+            }
+        }
+        out
     }
 
     /// Records a successful commit.
-    pub(crate) fn mark_committed(&mut self, offsets: &[(TopicPartition, i64)]) {
-        for (tp, offset) in offsets {
-            self.committed.insert(tp.clone(), *offset);
+    pub(crate) fn mark_committed(&mut self, entries: &[CommitEntry]) {
+        for (tp, offset, metadata) in entries {
+            self.committed
+                .insert(tp.clone(), (*offset, metadata.clone()));
         }
     }
 
@@ -46,6 +120,16 @@ impl TaskSet {
     pub(crate) fn forget(&mut self, tp: &TopicPartition) {
         self.offsets.remove(tp);
         self.committed.remove(tp);
+    }
+
+    /// The changelog partitions of the active tasks owning `partitions`
+    /// (all when `None`).
+    pub(crate) fn changelogs(&self, partitions: Option<&[TopicPartition]>) -> Vec<TopicPartition> {
+        self.active
+            .values()
+            .filter(|o| partitions.is_none_or(|only| o.sources.iter().any(|tp| only.contains(tp))))
+            .flat_map(|o| o.changelogs.iter().cloned())
+            .collect()
     }
 
     /// Task names, as metrics show them.

@@ -1,17 +1,21 @@
 //! What a stream thread's loop and its rebalance listener share.
 
+use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use kafka_client::consumer::Consumer;
 use kafka_client::producer::Producer;
 use kafka_client::serde::BytesSerde;
+use kafka_client::{ProducerRecord, TopicPartition};
 
 use super::app::{AppContext, ThreadHandle};
 use super::config::ClientRole;
 use super::handlers::ProductionHandler;
 use super::metrics::MetricsRecorder;
+use super::task_set::CommitEntry;
 use crate::error::{Error, Result};
+use crate::task::SinkRecord;
 
 /// One stream thread's clients and shared state.
 #[derive(Debug)]
@@ -33,7 +37,10 @@ impl ThreadEnv {
         let producer = Producer::builder(
             &app.config
                 .client_for(ClientRole::Producer)
-                .set_default("client.id", format!("{id}-StreamThread-{}-producer", thread.index))
+                .set_default(
+                    "client.id",
+                    format!("{id}-StreamThread-{}-producer", thread.index),
+                )
                 .set_default("linger.ms", "5"),
         )
         .key_serde(BytesSerde)
@@ -44,7 +51,10 @@ impl ThreadEnv {
             &app.config
                 .client_for(ClientRole::Consumer)
                 .remove("group.id")
-                .set("client.id", format!("{id}-StreamThread-{}-restore-consumer", thread.index)),
+                .set(
+                    "client.id",
+                    format!("{id}-StreamThread-{}-restore-consumer", thread.index),
+                ),
         )
         .key_deserializer(BytesSerde)
         .value_deserializer(BytesSerde)
@@ -78,5 +88,72 @@ impl ThreadEnv {
                 }
             },
         }
+    }
+
+    /// Enqueues `records` on this thread's producer (waiting while its
+    /// queue is full). A record the producer refuses stops the application,
+    /// unless the production handler says to log it and go on.
+    pub(crate) async fn send(&self, records: impl IntoIterator<Item = SinkRecord>) -> Result<()> {
+        let mut count = 0;
+        let mut by_topic: HashMap<String, u64> = HashMap::new();
+        for sink in records {
+            count += 1;
+            match by_topic.get_mut(&sink.topic) {
+                Some(n) => *n += 1,
+                None => {
+                    by_topic.insert(sink.topic.clone(), 1);
+                }
+            }
+            let mut record = ProducerRecord::from_parts(sink.topic, sink.key, sink.value)
+                .timestamp(sink.timestamp)
+                .headers(sink.headers);
+            if let Some(partition) = sink.partition {
+                record = record.partition(partition);
+            }
+            if let Err(e) = self.producer.enqueue(record).await {
+                let error = e.into_error();
+                match self.app.config.production_handler_ref() {
+                    ProductionHandler::Fail => {
+                        return Err(Error::client("sending an output record", error));
+                    }
+                    ProductionHandler::LogAndContinue => {
+                        tracing::error!(%error, "an output record was not sent; continuing as configured");
+                        MetricsRecorder::add(&self.app.metrics.records_failed_to_produce, 1);
+                    }
+                }
+            }
+        }
+        MetricsRecorder::add(&self.app.metrics.records_produced, count);
+        let mut set = self.thread.lock_tasks();
+        for (topic, n) in by_topic {
+            *set.produced_by_topic.entry(topic).or_insert(0) += n;
+        }
+        Ok(())
+    }
+
+    /// Flushes the output, then works out what to commit for the tasks
+    /// owning `partitions` (all when `None`): offsets, with each task's
+    /// changelog end offsets and repartition high-water marks as metadata.
+    pub(crate) async fn prepare_commit(
+        &self,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Result<Vec<CommitEntry>> {
+        self.flush_output().await?;
+        let changelogs = self.thread.lock_tasks().changelogs(partitions);
+        // Ends are asked through the restore consumer: its connection is
+        // idle, unlike the group consumer's, which has a fetch waiting.
+        let lookups = changelogs
+            .iter()
+            .map(|tp| self.restore_consumer.watermarks(tp));
+        let mut ends = HashMap::with_capacity(changelogs.len());
+        for (tp, result) in changelogs
+            .iter()
+            .zip(futures::future::join_all(lookups).await)
+        {
+            let (_, high) =
+                result.map_err(|e| Error::client("reading a changelog's end offset", e))?;
+            ends.insert(tp.clone(), high);
+        }
+        Ok(self.thread.lock_tasks().commit_entries(partitions, &ends))
     }
 }

@@ -98,14 +98,19 @@ pub(crate) fn plan(
     }
     let mut changelog_topics = Vec::new();
     for store in topology.stores() {
-        if let (Some(topic), Some(sub)) = (store.changelog_topic(application_id), store.subtopology())
+        if let (Some(topic), Some(sub)) =
+            (store.changelog_topic(application_id), store.subtopology())
         {
             changelog_topics.push((topic, tasks_per_subtopology[sub]));
         }
     }
     let source_partitions = counts
         .into_iter()
-        .filter(|(topic, _)| topology.subtopology_reading(topic, application_id).is_some())
+        .filter(|(topic, _)| {
+            topology
+                .subtopology_reading(topic, application_id)
+                .is_some()
+        })
         .collect();
     Ok(TopicPlan {
         source_partitions,

@@ -12,6 +12,9 @@
 //!   window. A window closes when `end + grace <= stream time`.
 //! - Session windows are `[first record, last record]`, both inclusive. A
 //!   session closes when `end + grace < stream time`.
+//! - Sliding windows are `[start, start + difference]`, both inclusive,
+//!   made by the records themselves, and close when `end + grace < stream
+//!   time`.
 //! - Join windows are `[ts - before, ts + after]`, both inclusive, and close
 //!   when `ts + after + grace < stream time`.
 //! - A record that arrives for a closed window is dropped, counted in the
@@ -20,11 +23,13 @@
 
 mod join_windows;
 mod session_windows;
+mod sliding_windows;
 mod time_windows;
 mod windowed;
 
 pub use join_windows::JoinWindows;
 pub use session_windows::SessionWindows;
+pub use sliding_windows::SlidingWindows;
 pub use time_windows::TimeWindows;
 pub use windowed::{SessionWindowedSerde, TimeWindowedSerde, Window, Windowed};
 

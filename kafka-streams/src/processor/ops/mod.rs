@@ -16,6 +16,7 @@ mod passthrough;
 mod peek;
 mod select_key;
 mod session_aggregate;
+mod sliding_aggregate;
 mod stream_aggregate;
 mod stream_stream_join;
 mod stream_table_join;
@@ -40,6 +41,7 @@ pub(crate) use passthrough::PassThrough;
 pub(crate) use peek::Peek;
 pub(crate) use select_key::SelectKey;
 pub(crate) use session_aggregate::{SessionAggregate, SessionMerger};
+pub(crate) use sliding_aggregate::{SlidingAggregate, StampedSerde};
 pub(crate) use stream_aggregate::{AggregateStep, StreamAggregate};
 pub(crate) use stream_stream_join::{
     BufferListSerde, JoinInput, JoinKind, StreamJoiner, StreamStreamJoin, TagLeft, TagRight,

@@ -1,0 +1,152 @@
+//! Consumer throughput: the typed `Consumer` against rdkafka's
+//! `BaseConsumer`, both reading the same prepared topic from the beginning
+//! by manual assignment (no group join in the measurement).
+
+use std::time::{Duration, Instant};
+
+use kafka_client::{Consumer, Offset, TopicPartition};
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::{Offset as RdOffset, TopicPartitionList};
+
+use crate::cluster::{partitions_for, BenchCluster};
+use crate::producer_bench::order;
+use crate::raw::PolledProducer;
+use crate::stats::Measured;
+use crate::{Failure, Plan};
+
+/// Fails a round that has not read everything in this long.
+const ROUND_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measured>, Failure> {
+    let records = plan.consumer_records;
+    let topic = cluster.name("bench-consume");
+    let partitions = partitions_for(records * (plan.value_size as u64 + 80));
+    cluster.create_topic(&topic, partitions).await?;
+    prepare(cluster, &topic, plan.value_size, records).await?;
+    let readable = cluster.readable_records(&topic)?;
+    if readable != records as i64 {
+        return Err(
+            format!("{topic}: {readable} records readable after producing {records}").into(),
+        );
+    }
+
+    let name = format!(
+        "consumer ({} B values, {records} records, {partitions} partitions)",
+        plan.value_size
+    );
+    let mut typed = Measured::new(&name, "kafka-client Consumer::recv", "records/s", false);
+    let mut raw = Measured::new(&name, "rdkafka BaseConsumer::poll", "records/s", true);
+    for round in 0..plan.rounds {
+        for side in order(round) {
+            if side == 0 {
+                let took = typed_read(cluster, &topic, partitions, records).await?;
+                typed.push(records, took);
+            } else {
+                let took = raw_read(cluster, &topic, partitions, records).await?;
+                raw.push(records, took);
+            }
+        }
+        tracing::info!(round, typed = ?typed.rates.last(), raw = ?raw.rates.last(), "consumer round");
+    }
+    Ok(vec![raw, typed])
+}
+
+async fn prepare(
+    cluster: &BenchCluster,
+    topic: &str,
+    size: usize,
+    records: u64,
+) -> Result<(), Failure> {
+    let mut config = cluster.rd_config();
+    config.set("linger.ms", "20");
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || -> Result<(), Failure> {
+        let producer = PolledProducer::new(&config)?;
+        let value = vec![b'x'; size];
+        for _ in 0..records {
+            producer.send(&topic, None, &value)?;
+        }
+        producer.flush()
+    })
+    .await?
+}
+
+async fn typed_read(
+    cluster: &BenchCluster,
+    topic: &str,
+    partitions: i32,
+    records: u64,
+) -> Result<Duration, Failure> {
+    let consumer: Consumer<Vec<u8>, Vec<u8>> = Consumer::builder(&cluster.client_config())
+        .group_id(cluster.name("bench-typed-consumer"))
+        .build()?;
+    let all: Vec<(TopicPartition, Offset)> = (0..partitions)
+        .map(|p| (TopicPartition::new(topic, p), Offset::Beginning))
+        .collect();
+    let started = Instant::now();
+    consumer.assign_at(&all).await?;
+    let mut bytes = 0usize;
+    let read = async {
+        for _ in 0..records {
+            let record = consumer.recv().await?;
+            bytes += record.value.map_or(0, |v| v.len());
+        }
+        Ok::<_, Failure>(())
+    };
+    tokio::time::timeout(ROUND_TIMEOUT, read)
+        .await
+        .map_err(|_| {
+            format!("typed consumer: not all {records} records read in {ROUND_TIMEOUT:?}")
+        })??;
+    let took = started.elapsed();
+    if bytes == 0 {
+        return Err("typed consumer read no bytes".into());
+    }
+    Ok(took)
+}
+
+async fn raw_read(
+    cluster: &BenchCluster,
+    topic: &str,
+    partitions: i32,
+    records: u64,
+) -> Result<Duration, Failure> {
+    let mut config = cluster.rd_config();
+    config.set("group.id", cluster.name("bench-raw-consumer"));
+    config.set("enable.auto.commit", "false");
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || -> Result<Duration, Failure> {
+        let consumer: BaseConsumer = config.create()?;
+        let mut list = TopicPartitionList::new();
+        for p in 0..partitions {
+            list.add_partition_offset(&topic, p, RdOffset::Beginning)?;
+        }
+        let started = Instant::now();
+        consumer.assign(&list)?;
+        let mut read = 0u64;
+        let mut bytes = 0usize;
+        while read < records {
+            if started.elapsed() > ROUND_TIMEOUT {
+                return Err(format!(
+                    "raw consumer: {read} of {records} records read in {ROUND_TIMEOUT:?}"
+                )
+                .into());
+            }
+            match consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(message)) => {
+                    use rdkafka::Message as _;
+                    bytes += message.payload().map_or(0, <[u8]>::len);
+                    read += 1;
+                }
+                Some(Err(error)) => return Err(error.into()),
+                None => {}
+            }
+        }
+        let took = started.elapsed();
+        if bytes == 0 {
+            return Err("raw consumer read no bytes".into());
+        }
+        Ok(took)
+    })
+    .await?
+}

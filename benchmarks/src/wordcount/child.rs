@@ -1,0 +1,158 @@
+//! The two Rust word counts, each run in a child process of the benchmark
+//! (so that each has its own peak memory): the streams topology and the
+//! hand-written floor. Each prints one `RESULT` line for the parent.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC, STORE};
+use kafka_streams::runtime::{KafkaStreams, StreamsConfig, StreamsState};
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::Message as _;
+use regex::Regex;
+
+use super::input::Expected;
+use super::outcome::Outcome;
+use crate::memory::peak_rss_kib;
+use crate::raw::PolledProducer;
+use crate::Failure;
+
+/// A run that has not processed everything by then has failed.
+const TIMEOUT: Duration = Duration::from_secs(900);
+
+/// What a child is told.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildArgs {
+    pub(crate) bootstrap: String,
+    /// The application id (streams) or group id (floor).
+    pub(crate) group: String,
+    pub(crate) expected: Expected,
+    pub(crate) threads: usize,
+}
+
+/// The `examples` word count topology on the streams runtime. Done when
+/// every line and every repartitioned word is processed and a commit after
+/// that (which flushes the output) has completed.
+pub(crate) async fn streams(args: &ChildArgs) -> Result<Outcome, Failure> {
+    let wall = Instant::now();
+    let config = StreamsConfig::new(&args.group)
+        .bootstrap_servers(&args.bootstrap)
+        .num_stream_threads(args.threads)
+        .commit_interval(Duration::from_millis(100))
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "500");
+    let mut streams = KafkaStreams::new(wordcount::topology()?, config)?;
+    streams.start().await?;
+    let target = args.expected.lines + args.expected.words;
+    let mut first = None;
+    loop {
+        let m = streams.metrics();
+        if first.is_none() && m.records_processed > 0 {
+            first = Some(Instant::now());
+        }
+        if m.records_processed >= target {
+            break;
+        }
+        if let StreamsState::Error(message) = streams.state() {
+            return Err(format!("streams failed: {message}").into());
+        }
+        if wall.elapsed() > TIMEOUT {
+            return Err(format!(
+                "streams: {} of {target} records processed in {TIMEOUT:?}",
+                m.records_processed
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // The output is flushed by the next commit.
+    let commits = streams.metrics().commits;
+    while streams.metrics().commits <= commits {
+        if wall.elapsed() > TIMEOUT {
+            return Err("streams: no commit after the last record".into());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let done = Instant::now();
+    let counts = streams.store::<String, i64>(STORE)?.all()?;
+    let metrics = streams.metrics();
+    streams.close().await?;
+    tracing::info!(?metrics, "streams child done");
+    Ok(Outcome {
+        secs: (done - first.unwrap_or(wall)).as_secs_f64(),
+        wall: (done - wall).as_secs_f64(),
+        words: counts.iter().map(|(_, c)| *c as u64).sum(),
+        distinct: counts.len() as u64,
+        peak_kib: peak_rss_kib().unwrap_or(0),
+    })
+}
+
+/// The floor: a hand-written rdkafka loop that consumes the lines, counts in
+/// a `HashMap` and produces every updated count (String key, 8-byte
+/// big-endian count, as the topology writes). No repartition topic, no
+/// changelog, no store: the least any word count must do.
+pub(crate) fn floor(args: &ChildArgs) -> Result<Outcome, Failure> {
+    let wall = Instant::now();
+    let non_word = Regex::new(r"\W+")?;
+    let mut config = rdkafka::ClientConfig::new();
+    config.set("bootstrap.servers", &args.bootstrap);
+    config.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
+    let mut producer_config = config.clone();
+    producer_config
+        .set("acks", "all")
+        .set("enable.idempotence", "true")
+        .set("linger.ms", "5");
+    let producer = PolledProducer::new(&producer_config)?;
+    config
+        .set("group.id", &args.group)
+        .set("auto.offset.reset", "earliest")
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "500");
+    let consumer: BaseConsumer = config.create()?;
+    consumer.subscribe(&[INPUT_TOPIC])?;
+
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    let mut lines = 0u64;
+    let mut first = None;
+    while lines < args.expected.lines {
+        if wall.elapsed() > TIMEOUT {
+            return Err(format!(
+                "floor: {lines} of {} lines in {TIMEOUT:?}",
+                args.expected.lines
+            )
+            .into());
+        }
+        let message = match consumer.poll(Duration::from_millis(100)) {
+            None => continue,
+            Some(message) => message?,
+        };
+        first.get_or_insert_with(Instant::now);
+        lines += 1;
+        let Some(Ok(line)) = message.payload_view::<str>() else {
+            continue;
+        };
+        let lower = line.to_lowercase();
+        for word in non_word.split(&lower).filter(|w| !w.is_empty()) {
+            let count = match counts.get_mut(word) {
+                Some(count) => {
+                    *count += 1;
+                    *count
+                }
+                None => {
+                    counts.insert(word.to_string(), 1);
+                    1
+                }
+            };
+            producer.send(OUTPUT_TOPIC, Some(word.as_bytes()), &count.to_be_bytes())?;
+        }
+    }
+    producer.flush()?;
+    let done = Instant::now();
+    Ok(Outcome {
+        secs: (done - first.unwrap_or(wall)).as_secs_f64(),
+        wall: (done - wall).as_secs_f64(),
+        words: counts.values().map(|c| *c as u64).sum(),
+        distinct: counts.len() as u64,
+        peak_kib: peak_rss_kib().unwrap_or(0),
+    })
+}
