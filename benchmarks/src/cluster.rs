@@ -100,6 +100,7 @@ impl BenchCluster {
         for t in metadata.topics() {
             for p in t.partitions() {
                 let (low, high) = consumer.fetch_watermarks(topic, p.id(), timeout)?;
+                tracing::debug!(topic, partition = p.id(), low, high, "watermarks");
                 total += high - low;
             }
         }

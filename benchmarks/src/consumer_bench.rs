@@ -22,7 +22,7 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
     let topic = cluster.name("bench-consume");
     let partitions = partitions_for(records * (plan.value_size as u64 + 80));
     cluster.create_topic(&topic, partitions).await?;
-    prepare(cluster, &topic, plan.value_size, records).await?;
+    prepare(cluster, &topic, partitions, plan.value_size, records).await?;
     let readable = cluster.readable_records(&topic)?;
     if readable != records as i64 {
         return Err(
@@ -54,6 +54,7 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
 async fn prepare(
     cluster: &BenchCluster,
     topic: &str,
+    partitions: i32,
     size: usize,
     records: u64,
 ) -> Result<(), Failure> {
@@ -63,8 +64,10 @@ async fn prepare(
     tokio::task::spawn_blocking(move || -> Result<(), Failure> {
         let producer = PolledProducer::new(&config)?;
         let value = vec![b'x'; size];
-        for _ in 0..records {
-            producer.send(&topic, None, &value)?;
+        // Round-robin, so that every partition holds its share (the
+        // embedded cluster keeps only 5 MiB per partition).
+        for i in 0..records {
+            producer.send(&topic, Some((i % partitions as u64) as i32), None, &value)?;
         }
         producer.flush()
     })

@@ -91,6 +91,7 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
                 raw_sync.push(plan.sync_records, took);
             }
         }
+        tracing::info!(round, typed = ?typed_sync.rates.last(), raw = ?raw_sync.rates.last(), "producer sync round");
     }
     Ok(vec![raw, typed, raw_sync, typed_sync])
 }
@@ -140,11 +141,11 @@ async fn raw_async(
     let value = value.to_vec();
     tokio::task::spawn_blocking(move || -> Result<Duration, Failure> {
         let producer = PolledProducer::new(&config)?;
-        producer.send(&topic, None, &value)?;
+        producer.send(&topic, None, None, &value)?;
         producer.flush()?;
         let started = Instant::now();
         for _ in 0..records {
-            producer.send(&topic, None, &value)?;
+            producer.send(&topic, None, None, &value)?;
         }
         producer.flush()?;
         let took = started.elapsed();

@@ -73,15 +73,21 @@ impl PolledProducer {
     }
 
     /// Sends one record, waiting for room while librdkafka's queue is full.
+    /// Without a partition, librdkafka's partitioner picks one (for keyless
+    /// records: sticky random, which fills one partition at a time).
     pub(crate) fn send(
         &self,
         topic: &str,
+        partition: Option<i32>,
         key: Option<&[u8]>,
         value: &[u8],
     ) -> Result<(), Failure> {
         let mut record = BaseRecord::<[u8], [u8]>::to(topic).payload(value);
         if let Some(key) = key {
             record = record.key(key);
+        }
+        if let Some(partition) = partition {
+            record = record.partition(partition);
         }
         loop {
             match self.producer.send(record) {

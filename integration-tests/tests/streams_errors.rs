@@ -2,6 +2,7 @@
 //! skip or stop on a record that cannot be deserialized; refuse to start
 //! on a missing input topic; stop, naming the processor and the record,
 //! when a user closure panics.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! State that survives: tasks that move to another instance restore their
 //! counts from the changelog, and an application restarted after a clean
 //! close resumes from its committed offsets without reprocessing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 use std::collections::BTreeMap;
 use std::time::Duration;

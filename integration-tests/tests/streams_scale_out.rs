@@ -1,6 +1,7 @@
 //! Scaling out: a second instance of the same application joins while
 //! input is flowing, takes over part of the tasks, and the counts stay
 //! exact.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 use std::collections::BTreeSet;
 use std::time::Duration;

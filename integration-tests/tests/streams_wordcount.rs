@@ -1,6 +1,7 @@
 //! Word count end to end on one application instance: the counts in the
 //! store and on the output topic match a recomputation, and a clean close
 //! commits every source partition up to its end.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 use std::time::Duration;
 

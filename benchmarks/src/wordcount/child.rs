@@ -143,7 +143,12 @@ pub(crate) fn floor(args: &ChildArgs) -> Result<Outcome, Failure> {
                     1
                 }
             };
-            producer.send(OUTPUT_TOPIC, Some(word.as_bytes()), &count.to_be_bytes())?;
+            producer.send(
+                OUTPUT_TOPIC,
+                None,
+                Some(word.as_bytes()),
+                &count.to_be_bytes(),
+            )?;
         }
     }
     producer.flush()?;

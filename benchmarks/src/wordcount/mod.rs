@@ -145,8 +145,11 @@ async fn prepare_input(cluster: &BenchCluster, expected: &Expected) -> Result<i3
     let lines = expected.lines;
     tokio::task::spawn_blocking(move || -> Result<(), Failure> {
         let producer = PolledProducer::new(&config)?;
-        for line in Lines::new(lines) {
-            producer.send(INPUT_TOPIC, None, line.as_bytes())?;
+        // Round-robin, so that every partition holds its share (the
+        // embedded cluster keeps only 5 MiB per partition).
+        for (i, line) in Lines::new(lines).enumerate() {
+            let partition = (i % partitions as usize) as i32;
+            producer.send(INPUT_TOPIC, Some(partition), None, line.as_bytes())?;
         }
         producer.flush()
     })

@@ -59,8 +59,10 @@ pub(crate) struct ConsumerCtx {
     apply_directly: AtomicBool,
     wakeup: Arc<Notify>,
     /// Set when a poll served an event that rdkafka's `poll` then reports
-    /// as "nothing" (a rebalance, a commit result, statistics): the queue
-    /// may hold more, so the caller polls again instead of waiting.
+    /// as "nothing" (a rebalance, a commit result, statistics, a log line):
+    /// the queue may hold more, so the caller polls again instead of
+    /// waiting for librdkafka's wakeup, which only comes when the queue was
+    /// empty.
     served: AtomicBool,
     last_error: Mutex<Option<ClientErrorEvent>>,
 }
@@ -174,6 +176,8 @@ pub(crate) fn list_of(partitions: &[TopicPartition]) -> TopicPartitionList {
 
 impl ClientContext for ConsumerCtx {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        // rdkafka routes logs through the consumer queue (`log.queue`).
+        self.note_served();
         match level {
             RDKafkaLogLevel::Emerg
             | RDKafkaLogLevel::Alert

@@ -40,12 +40,12 @@ pub type ListenerError = Box<dyn std::error::Error + Send + Sync>;
 /// listener is run again, from the start, by the next `recv` or `close`.
 ///
 /// ```
-/// use kafka_client::consumer::{ListenerError, RebalanceHandle, RebalanceListener};
+/// use kafka_client::consumer::{async_trait, ListenerError, RebalanceHandle, RebalanceListener};
 /// use kafka_client::TopicPartition;
 ///
 /// struct CommitOnRevoke;
 ///
-/// #[async_trait::async_trait]
+/// #[async_trait]
 /// impl RebalanceListener for CommitOnRevoke {
 ///     async fn on_revoked(
 ///         &self,

@@ -94,6 +94,9 @@ mod listener;
 mod offsets;
 mod rebalance;
 
+/// The attribute to put on an `impl RebalanceListener` block (re-exported
+/// so that implementing the trait needs no extra dependency).
+pub use async_trait::async_trait;
 pub use builder::ConsumerBuilder;
 pub use commit_metadata::CommitWithMetadata;
 pub use consumer::Consumer;

@@ -145,6 +145,15 @@ impl Worker {
             }
             let wake = self.next_commit.min(self.next_punctuate);
             let wait = wake.saturating_duration_since(Instant::now());
+            // While the rebalance listener moves or restores tasks, `recv`
+            // must not be cut short by the commit timer: a cancelled
+            // listener starts over, and a restore longer than the commit
+            // interval would never finish. Only shutdown interrupts it.
+            let wait = if self.env.thread.status() == ThreadStatus::Rebalancing {
+                Duration::MAX
+            } else {
+                wait
+            };
             tokio::select! {
                 biased;
                 changed = shutdown.changed() => {
