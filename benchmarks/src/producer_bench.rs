@@ -75,12 +75,7 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
         plan.value_size, plan.sync_records
     );
     let mut typed_sync = Measured::new(&name, "kafka-client Producer::send", "records/s", false);
-    let mut raw_sync = Measured::new(
-        &name,
-        "rdkafka BaseProducer, poll until delivered",
-        "records/s",
-        true,
-    );
+    let mut raw_sync = Measured::new(&name, "rdkafka FutureProducer::send", "records/s", true);
     for round in 0..plan.rounds {
         for side in order(round) {
             if side == 0 {
@@ -187,36 +182,23 @@ async fn raw_sync_sends(
     value: &[u8],
     records: u64,
 ) -> Result<Duration, Failure> {
-    let config = raw_config(cluster, "0");
-    let topic = topic.to_string();
-    let value = value.to_vec();
-    tokio::task::spawn_blocking(move || -> Result<Duration, Failure> {
-        use rdkafka::producer::{BaseProducer, BaseRecord};
-        let counts = crate::raw::Counting::default();
-        let producer: BaseProducer<crate::raw::Counting> =
-            config.create_with_context(counts.clone())?;
-        let send_one = || -> Result<(), Failure> {
-            let before =
-                counts.delivered.load(Ordering::Relaxed) + counts.failed.load(Ordering::Relaxed);
-            producer
-                .send(BaseRecord::<[u8], [u8]>::to(&topic).payload(&value[..]))
-                .map_err(|(e, _)| e)?;
-            while counts.delivered.load(Ordering::Relaxed) + counts.failed.load(Ordering::Relaxed)
-                == before
-            {
-                producer.poll(Duration::from_millis(100));
-            }
-            if counts.failed.load(Ordering::Relaxed) > 0 {
-                return Err("raw sync send failed".into());
-            }
-            Ok(())
-        };
-        send_one()?;
-        let started = Instant::now();
-        for _ in 0..records {
-            send_one()?;
-        }
-        Ok(started.elapsed())
-    })
-    .await?
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    // rdkafka's own one-record-at-a-time API: a future per record.
+    let producer: FutureProducer = raw_config(cluster, "0").create()?;
+    let send_one = || async {
+        producer
+            .send(
+                FutureRecord::<[u8], [u8]>::to(topic).payload(value),
+                Duration::from_secs(30),
+            )
+            .await
+            .map(drop)
+            .map_err(|(error, _)| Failure::from(error))
+    };
+    send_one().await?;
+    let started = Instant::now();
+    for _ in 0..records {
+        send_one().await?;
+    }
+    Ok(started.elapsed())
 }

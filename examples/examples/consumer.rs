@@ -87,7 +87,10 @@ async fn run(args: &Args, config: &ClientConfig) -> kafka_client::Result<()> {
             OffsetReset::Latest
         });
     if let Some(group) = &args.group {
-        builder = builder.group_id(group);
+        // A short session lets the next run of this program join the group
+        // soon after this one left (the embedded cluster waits a session
+        // timeout for departed members; Kafka's default is 45 s).
+        builder = builder.group_id(group).set("session.timeout.ms", "10000");
     }
     let consumer = builder.build()?;
 
@@ -125,6 +128,8 @@ async fn print_records(args: &Args, consumer: &Consumer<String, String>) -> u64 
     let mut interrupted = false;
     let started = Instant::now();
     while args.max_messages.is_none_or(|max| printed < max) {
+        // A wait that began before the group gave partitions is not idle.
+        let joining = waiting_for_partitions(consumer, started);
         let next = async {
             match idle {
                 Some(idle) => tokio::time::timeout(idle, consumer.recv()).await.ok(),
@@ -140,7 +145,7 @@ async fn print_records(args: &Args, consumer: &Consumer<String, String>) -> u64 
         };
         match received {
             // Not idle: the group has not given this member partitions yet.
-            None if !interrupted && waiting_for_partitions(consumer, started) => continue,
+            None if !interrupted && joining => continue,
             // Idle for too long, or Ctrl-C.
             None => break,
             Some(Ok(record)) => {

@@ -187,6 +187,31 @@ pub enum Error {
         reason: String,
     },
 
+    /// A transactional producer operation failed. The flags say what to do:
+    /// `fenced` (another producer with the same `transactional.id` took
+    /// over: drop this producer; its open transaction is aborted by the
+    /// broker), `abortable` (call `abort_transaction`, then process the
+    /// transaction's input again), `retriable` (call the same operation
+    /// again). With none set, the producer is in an unusable state or was
+    /// used wrongly (see the message).
+    #[error("transaction operation `{operation}` failed: {message} ({})", transaction_advice(*.fenced, *.abortable, *.retriable))]
+    Transaction {
+        /// The operation: `init_transactions`, `begin_transaction`,
+        /// `send_offsets_to_transaction`, `commit_transaction` or
+        /// `abort_transaction`.
+        operation: &'static str,
+        /// Another producer with the same `transactional.id` has fenced
+        /// this one; it can never commit again. Implies a fatal error.
+        fenced: bool,
+        /// The current transaction must be aborted with `abort_transaction`
+        /// before anything else; the producer stays usable.
+        abortable: bool,
+        /// Calling the same operation again may succeed (e.g. a timeout).
+        retriable: bool,
+        /// What librdkafka (or the broker) said, with the error's name.
+        message: String,
+    },
+
     /// A rebalance listener failed.
     #[error("rebalance listener failed on {event}: {message}")]
     RebalanceListener {
@@ -228,8 +253,28 @@ impl Error {
             | Error::Kafka { source, .. }
             | Error::Partition { source, .. } => code_retriable(source),
             Error::BrokerUnreachable { .. } | Error::Timeout { .. } => true,
+            Error::Transaction { retriable, .. } => *retriable,
             _ => false,
         }
+    }
+
+    /// Whether this producer was fenced: another producer with the same
+    /// `transactional.id` called `init_transactions`. The producer can never
+    /// commit again; drop it (a new one with the same id may take over).
+    pub fn is_fenced(&self) -> bool {
+        matches!(self, Error::Transaction { fenced: true, .. })
+    }
+
+    /// Whether the current transaction must be aborted (with
+    /// `Producer::abort_transaction`) before the producer can go on.
+    pub fn requires_abort(&self) -> bool {
+        matches!(
+            self,
+            Error::Transaction {
+                abortable: true,
+                ..
+            }
+        )
     }
 
     pub(crate) fn kafka(operation: &'static str, source: rdkafka::error::KafkaError) -> Self {
@@ -240,6 +285,19 @@ impl Error {
             };
         }
         Error::Kafka { operation, source }
+    }
+}
+
+/// What to do after a failed transaction operation, for its message.
+fn transaction_advice(fenced: bool, abortable: bool, retriable: bool) -> &'static str {
+    if fenced {
+        "fenced: another producer with the same transactional.id took over; drop this producer"
+    } else if abortable {
+        "call abort_transaction, then process the transaction's input again"
+    } else if retriable {
+        "retriable: call the same operation again"
+    } else {
+        "not retriable"
     }
 }
 

@@ -24,7 +24,8 @@ pub mod serde;
 pub use admin::{Admin, NewTopic, TopicDescription};
 pub use config::ClientConfig;
 pub use consumer::{
-    Consumer, ConsumerBuilder, Offset, OffsetReset, RebalanceHandle, RebalanceListener,
+    Consumer, ConsumerBuilder, GroupMetadata, Offset, OffsetReset, RebalanceHandle,
+    RebalanceListener,
 };
 pub use embedded::EmbeddedKafka;
 pub use error::{DeserializationError, Error, Result};

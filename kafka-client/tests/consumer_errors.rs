@@ -1,5 +1,6 @@
 //! Consumer errors that must be clear: missing topics and partitions, bad
 //! settings, unreachable or failing brokers.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 mod consumer_support;
 

@@ -9,6 +9,7 @@
 //! The eager test therefore checks the split and that nothing is lost;
 //! exactly-once across membership changes is checked with cooperative-sticky
 //! and with KIP-848's protocol, where revokes happen in a stable group.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 mod consumer_support;
 
@@ -388,4 +389,41 @@ async fn a_cooperative_rebalance_only_revokes_the_partitions_that_move() {
             assert!(record.offset < 50, "{record:?}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_dropped_without_close_still_leaves_the_group() {
+    consumer_support::init_logs();
+    let cluster = EmbeddedKafka::start(1).unwrap();
+    cluster.create_topic("orders", 2).unwrap();
+    for p in 0..2 {
+        produce_strings(&cluster, "orders", p, 0..10, "x");
+    }
+    let first = group_builder(&cluster, "group").build().unwrap();
+    first.subscribe(&["orders"]).await.unwrap();
+    let before = consumer_support::recv_n(&first, 5, Duration::from_secs(15)).await;
+    first.commit().await.unwrap();
+    let second = group_builder(&cluster, "group").build().unwrap();
+    second.subscribe(&["orders"]).await.unwrap();
+    // The second member's join starts a rebalance that the first, which is
+    // never polled again, must give way to: dropping it leaves the group.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(first);
+    let rest = consumer_support::recv_n(&second, 15, Duration::from_secs(20)).await;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), second.recv())
+            .await
+            .is_err(),
+        "records consumed twice"
+    );
+    let mut got: Vec<(i32, i64)> = before
+        .iter()
+        .chain(&rest)
+        .map(|r| (r.partition, r.offset))
+        .collect();
+    got.sort_unstable();
+    let all: Vec<(i32, i64)> = (0..2).flat_map(|p| (0..10).map(move |o| (p, o))).collect();
+    assert_eq!(got, all);
+    assert_eq!(second.assignment().unwrap().len(), 2);
+    second.close().await.unwrap();
 }

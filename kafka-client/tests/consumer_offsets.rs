@@ -1,5 +1,6 @@
 //! Consumer offset control on the embedded cluster: seeks, positions,
 //! watermarks, commits, pause/resume and bad records.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 mod consumer_support;
 
@@ -11,6 +12,10 @@ use kafka_client::serde::{LongSerde, StringSerde};
 use kafka_client::{ConsumerBuilder, EmbeddedKafka, Error, TopicPartition};
 
 const WITHIN: Duration = Duration::from_secs(15);
+
+async fn committed(consumer: &Consumer<String, String>, tp: &TopicPartition) -> Option<i64> {
+    consumer.committed(std::slice::from_ref(tp)).await.unwrap()[tp]
+}
 
 fn offsets<K, V>(records: &[kafka_client::ConsumerRecord<K, V>]) -> Vec<i64> {
     records.iter().map(|r| r.offset).collect()
@@ -242,4 +247,37 @@ async fn a_bad_record_is_an_error_with_its_offset_and_the_next_ones_still_arrive
         consumer.committed(std::slice::from_ref(&tp)).await.unwrap()[&tp],
         Some(3)
     );
+}
+
+#[tokio::test]
+async fn auto_commit_commits_only_records_the_application_is_done_with() {
+    let cluster = EmbeddedKafka::start(1).unwrap();
+    cluster.create_topic("auto", 1).unwrap();
+    produce_strings(&cluster, "auto", 0, 0..10, "a");
+    let tp = TopicPartition::new("auto", 0);
+    let consumer = group_builder(&cluster, "auto-group")
+        .enable_auto_commit(true)
+        .set("auto.commit.interval.ms", "100")
+        .build()
+        .unwrap();
+    consumer.subscribe(&["auto"]).await.unwrap();
+
+    // Five records handed out; the fifth is still being processed, since
+    // the application has not asked for the next one yet.
+    assert_eq!(
+        offsets(&recv_n(&consumer, 5, WITHIN).await),
+        vec![0, 1, 2, 3, 4]
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(committed(&consumer, &tp).await, Some(4));
+
+    // Asking for the next record marks the fifth as done.
+    assert_eq!(offsets(&recv_n(&consumer, 1, WITHIN).await), vec![5]);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(committed(&consumer, &tp).await, Some(5));
+
+    // Closing commits everything handed out.
+    consumer.close().await.unwrap();
+    let next = group_builder(&cluster, "auto-group").build().unwrap();
+    assert_eq!(committed(&next, &tp).await, Some(6));
 }

@@ -19,6 +19,8 @@ use crate::Failure;
 
 /// A run that has not processed everything by then has failed.
 const TIMEOUT: Duration = Duration::from_secs(900);
+/// A run whose processed count has not moved for this long has failed.
+const STALL: Duration = Duration::from_secs(30);
 
 /// What a child is told.
 #[derive(Debug, Clone)]
@@ -45,10 +47,22 @@ pub(crate) async fn streams(args: &ChildArgs) -> Result<Outcome, Failure> {
     streams.start().await?;
     let target = args.expected.lines + args.expected.words;
     let mut first = None;
+    let mut progress = (0, Instant::now());
     loop {
         let m = streams.metrics();
         if first.is_none() && m.records_processed > 0 {
             first = Some(Instant::now());
+        }
+        if m.records_processed != progress.0 {
+            progress = (m.records_processed, Instant::now());
+        } else if progress.1.elapsed() > STALL {
+            return Err(format!(
+                "streams: stuck at {} of {target} records processed for {STALL:?} \
+                 (on the embedded cluster: input or repartition records lost to its 5 MiB \
+                 per-partition limit? use more partitions)",
+                m.records_processed
+            )
+            .into());
         }
         if m.records_processed >= target {
             break;

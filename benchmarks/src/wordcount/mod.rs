@@ -129,7 +129,9 @@ async fn prepare_input(cluster: &BenchCluster, expected: &Expected) -> Result<i3
             .into());
         }
     }
-    let partitions = partitions_for(expected.bytes + expected.lines * 40);
+    // Room for the input and, on the embedded cluster, for the repartition
+    // topic's words when the second sub-topology falls behind the first.
+    let partitions = partitions_for(4 * (expected.bytes + expected.lines * 40)).max(16);
     for topic in [INPUT_TOPIC, OUTPUT_TOPIC] {
         // Quix Streams reads `retention.ms` of its input topic through
         // DescribeConfigs to size its internal topics; tansu only returns

@@ -14,6 +14,7 @@ use super::builder::ConsumerBuilder;
 use super::context::ClientErrorEvent;
 use super::core::{Core, Mode};
 use super::decode::decode;
+use super::group_metadata::GroupMetadata;
 use super::listener::RebalanceListener;
 use super::offsets::Offset;
 use super::rebalance;
@@ -288,6 +289,15 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     /// The consumer group, if one was configured.
     pub fn group_id(&self) -> Option<&str> {
         self.core.group_id()
+    }
+
+    /// The group's current metadata (generation, member id), for a
+    /// transactional producer's
+    /// [`send_offsets_to_transaction`](crate::Producer::send_offsets_to_transaction);
+    /// `None` without a `group.id`. Take it right before each use: it
+    /// changes with every rebalance.
+    pub fn group_metadata(&self) -> Option<GroupMetadata> {
+        GroupMetadata::of(&self.core)
     }
 
     /// The latest client-level error librdkafka reported (connection

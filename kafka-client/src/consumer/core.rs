@@ -560,25 +560,22 @@ impl Core {
                     source: error,
                 })
             }
-            KafkaError::MessageConsumption(code)
-                if matches!(
-                    code,
-                    C::BrokerTransportFailure
-                        | C::AllBrokersDown
-                        | C::Resolve
-                        | C::BrokerNotAvailable
-                        | C::RequestTimedOut
-                        | C::NetworkException
-                        | C::LeaderNotAvailable
-                        | C::NotLeaderForPartition
-                        | C::CoordinatorNotAvailable
-                        | C::NotCoordinator
-                        | C::CoordinatorLoadInProgress
-                        | C::RebalanceInProgress
-                        | C::OperationTimedOut
-                        | C::TimedOutQueue
-                ) =>
-            {
+            KafkaError::MessageConsumption(
+                C::BrokerTransportFailure
+                | C::AllBrokersDown
+                | C::Resolve
+                | C::BrokerNotAvailable
+                | C::RequestTimedOut
+                | C::NetworkException
+                | C::LeaderNotAvailable
+                | C::NotLeaderForPartition
+                | C::CoordinatorNotAvailable
+                | C::NotCoordinator
+                | C::CoordinatorLoadInProgress
+                | C::RebalanceInProgress
+                | C::OperationTimedOut
+                | C::TimedOutQueue,
+            ) => {
                 // Already logged and kept by the context's error callback.
                 tracing::debug!(%error, "connection problem; librdkafka keeps retrying");
                 None

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::core::Core;
+use super::group_metadata::GroupMetadata;
 use super::offsets::Offset;
 use crate::error::Result;
 use crate::record::TopicPartition;
@@ -37,6 +38,14 @@ impl<'a> RebalanceHandle<'a> {
     /// The consumer group's id.
     pub fn group_id(&self) -> Option<&str> {
         self.core.group_id()
+    }
+
+    /// The group's current metadata, for a transactional producer's
+    /// [`send_offsets_to_transaction`](crate::Producer::send_offsets_to_transaction)
+    /// (e.g. to commit a revoked partition's offsets in a transaction);
+    /// `None` without a `group.id`.
+    pub fn group_metadata(&self) -> Option<GroupMetadata> {
+        GroupMetadata::of(self.core)
     }
 
     /// Commits, and waits for, the position of every assigned partition:

@@ -1,5 +1,33 @@
 //! The typed consumer: [`Consumer<K, V>`](Consumer).
 //!
+//! ```
+//! # #[tokio::main]
+//! # async fn main() -> kafka_client::Result<()> {
+//! use kafka_client::consumer::{Consumer, Offset};
+//! use kafka_client::{EmbeddedKafka, Producer, ProducerRecord, TopicPartition};
+//!
+//! let cluster = EmbeddedKafka::start(1)?;
+//! cluster.create_topic("greetings", 1)?;
+//! let producer: Producer<String, String> = Producer::new(&cluster.client_config())?;
+//! for word in ["hello", "world"] {
+//!     let record = ProducerRecord::new("greetings", word.to_string());
+//!     producer.send(record).await.map_err(|e| e.error)?;
+//! }
+//!
+//! let consumer: Consumer<String, String> = Consumer::new(&cluster.client_config())?;
+//! let partition = TopicPartition::new("greetings", 0);
+//! consumer.assign_at(&[(partition.clone(), Offset::Beginning)]).await?;
+//! let first = consumer.recv().await?;
+//! assert_eq!((first.offset, first.value.as_deref()), (0, Some("hello")));
+//! assert_eq!(consumer.position(&partition)?, Some(1));
+//! // Read it again: nothing fetched before the seek comes out after it.
+//! consumer.seek(&partition, Offset::At(0)).await?;
+//! assert_eq!(consumer.recv().await?.value.as_deref(), Some("hello"));
+//! assert_eq!(consumer.recv().await?.value.as_deref(), Some("world"));
+//! consumer.close().await?;
+//! # Ok(()) }
+//! ```
+//!
 //! # Getting partitions
 //! - [`Consumer::subscribe`] joins the consumer group named by `group.id`;
 //!   the group decides which partitions this member reads, and moves them
@@ -89,6 +117,7 @@ mod context;
 mod control;
 mod core;
 mod decode;
+mod group_metadata;
 mod handle;
 mod listener;
 mod offsets;
@@ -101,6 +130,7 @@ pub use builder::ConsumerBuilder;
 pub use commit_metadata::CommitWithMetadata;
 pub use consumer::Consumer;
 pub use context::ClientErrorEvent;
+pub use group_metadata::GroupMetadata;
 pub use handle::RebalanceHandle;
 pub use listener::{ListenerError, RebalanceListener};
 pub use offsets::{Offset, OffsetReset};

@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 use super::delivery::{Delivery, DeliveryContext, DeliveryState};
 use super::metadata::{fetch_partition_count, CachedCount, PartitionCounts};
 use super::partitioner::Partitioner;
+use super::transaction_error::refused_by_transaction;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::record::Headers;
@@ -58,6 +59,9 @@ pub(crate) struct ProducerCore {
     stop_polling: Arc<AtomicBool>,
     closed: AtomicBool,
     bootstrap_servers: String,
+    /// `transactional.id`, if configured: only then are the transaction
+    /// methods allowed.
+    transactional_id: Option<String>,
     request_timeout: Duration,
     close_timeout: Duration,
 }
@@ -119,6 +123,10 @@ impl ProducerCore {
             stop_polling,
             closed: AtomicBool::new(false),
             bootstrap_servers,
+            transactional_id: config
+                .get("transactional.id")
+                .filter(|id| !id.trim().is_empty())
+                .map(str::to_string),
             request_timeout: config.timeout(),
             close_timeout: settings.close_timeout,
         })
@@ -134,7 +142,48 @@ impl ProducerCore {
         &self.bootstrap_servers
     }
 
-    fn check_open(&self) -> Result<()> {
+    /// The configured `transactional.id`, if any.
+    pub(super) fn transactional_id(&self) -> Option<&str> {
+        self.transactional_id.as_deref()
+    }
+
+    /// How long blocking requests (metadata, transaction calls) may take.
+    pub(super) fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// The librdkafka producer, for calls this module does not wrap.
+    pub(super) fn rd(&self) -> &RdProducer {
+        &self.producer
+    }
+
+    /// The deliveries' shared state (in-flight count, unclaimed failures).
+    pub(super) fn deliveries(&self) -> &DeliveryState {
+        &self.state
+    }
+
+    /// Runs a blocking librdkafka call on tokio's blocking pool, never on
+    /// the async runtime's threads. The call goes on if the future is
+    /// dropped.
+    pub(super) async fn run_blocking<T, F>(&self, what: &'static str, call: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&RdProducer) -> T + Send + 'static,
+    {
+        let producer = self.producer.clone();
+        tokio::task::spawn_blocking(move || call(&producer))
+            .await
+            .map_err(|e| {
+                // Only if the call panicked or the runtime is shutting down.
+                tracing::error!(error = %e, operation = what, "a blocking producer call did not finish");
+                Error::Kafka {
+                    operation: what,
+                    source: KafkaError::Canceled,
+                }
+            })
+    }
+
+    pub(super) fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed("producer"));
         }
@@ -293,6 +342,9 @@ impl ProducerCore {
                 return Ok(partition);
             };
             self.state.not_enqueued();
+            if let Some(refused) = refused_by_transaction(self, record.topic, &error) {
+                return Err(refused);
+            }
             if !matches!(
                 error,
                 KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull)

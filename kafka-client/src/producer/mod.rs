@@ -65,6 +65,84 @@
 //!   to fill a batch, so one sync `send` takes at least that long; set it to
 //!   0 for the lowest latency, raise it for bigger batches.
 //!
+//! # Transactions
+//!
+//! A producer with `transactional.id` set can write records to several
+//! partitions and commit consumed offsets **atomically** (Kafka's
+//! exactly-once, with the consumer group's metadata as in EOS v2, KIP-447):
+//!
+//! ```no_run
+//! # async fn demo(consumer: kafka_client::Consumer<String, String>) -> kafka_client::Result<()> {
+//! use kafka_client::{ClientConfig, Producer, ProducerRecord, TopicPartition};
+//! let config = ClientConfig::new().set("transactional.id", "word-count-0");
+//! let producer: Producer<String, String> = Producer::new(&config)?;
+//! producer.init_transactions().await?; // once: fences older producers with this id
+//! loop {
+//!     let record = consumer.recv().await?;
+//!     producer.begin_transaction()?;
+//!     producer.enqueue(ProducerRecord::new("out", record.value.clone().unwrap_or_default())).await?;
+//!     let consumed = [(TopicPartition::new(&record.topic, record.partition), record.offset + 1)];
+//!     let group = consumer.group_metadata().expect("the consumer has a group.id");
+//!     producer.send_offsets_to_transaction(&consumed, &group).await?;
+//!     match producer.commit_transaction().await {
+//!         Ok(()) => {}
+//!         Err(e) if e.requires_abort() => {
+//!             producer.abort_transaction().await?;
+//!             // rewind the consumer to its committed offsets and process again
+//!         }
+//!         Err(e) => return Err(e), // fenced or fatal: drop this producer
+//!     }
+//! }
+//! # }
+//! ```
+//!
+//! - **What a transaction covers**: every record sent between
+//!   [`begin_transaction`](Producer::begin_transaction) and the commit or
+//!   abort (by any clone of the producer), and the offsets given to
+//!   [`send_offsets_to_transaction`](Producer::send_offsets_to_transaction).
+//!   On commit they all become visible to `read_committed` consumers and
+//!   the offsets are committed; on abort none are. Records are sent as
+//!   usual while the transaction is open (a `send` still resolves when the
+//!   broker stored the record), they are only hidden until the commit.
+//!   Outside a transaction a transactional producer refuses records
+//!   ([`Error::Transaction`](crate::Error::Transaction), operation `send`).
+//! - **Commit** delivers every record first; [`flush`](Producer::flush) is
+//!   not needed before it. **Abort** purges records not yet delivered:
+//!   their futures and callbacks fail with librdkafka's `PurgeQueue` /
+//!   `PurgeInflight`, and failures nobody waited on are discarded (the
+//!   abort is their outcome), so the next `flush` does not report them.
+//! - **Fencing**: `init_transactions` with a `transactional.id` makes the
+//!   coordinator bump the id's epoch. An older producer with the same id
+//!   (a zombie, e.g. a stream thread that was thought dead) can then never
+//!   commit: its next transaction call or send fails with `fenced` set, and
+//!   its open transaction is aborted by the coordinator. Use one stable id
+//!   per unit of work (e.g. `<application.id>-<thread>`), the same after a
+//!   restart.
+//! - **Errors** are [`Error::Transaction`](crate::Error::Transaction) with
+//!   flags that say what to do:
+//!   - `fenced` ([`Error::is_fenced`](crate::Error::is_fenced)): drop the
+//!     producer; another instance owns the id now.
+//!   - `abortable` ([`Error::requires_abort`](crate::Error::requires_abort)),
+//!     e.g. a record the broker refused: call `abort_transaction`, rewind
+//!     the input to the last committed offsets, and process it again in a
+//!     new transaction.
+//!   - `retriable` (e.g. a timeout): call the same operation again; a
+//!     commit that timed out has an unknown outcome until a retry answers.
+//!   - none: a fatal error (drop the producer) or a misuse such as
+//!     committing without a transaction; the message says which.
+//!   - A producer without `transactional.id` answers every transaction
+//!     call with [`Error::Config`](crate::Error::Config) naming it.
+//! - `init_transactions`, `send_offsets_to_transaction`,
+//!   `commit_transaction` and `abort_transaction` block inside librdkafka;
+//!   they run on tokio's blocking threads and wait at most
+//!   [`ClientConfig::timeout`](crate::ClientConfig::timeout).
+//! - Consumers of the output should set `isolation.level=read_committed`
+//!   (librdkafka's default) to skip aborted records.
+//!
+//! The embedded cluster speaks the protocol but writes no commit/abort
+//! markers, stores no transactional offsets and does not fence by
+//! `transactional.id`: exactly-once can only be verified against Kafka.
+//!
 //! # Closing
 //!
 //! [`close`](Producer::close) refuses further sends, waits up to the close
@@ -91,6 +169,8 @@ mod failure;
 mod metadata;
 mod murmur2;
 mod partitioner;
+mod transaction;
+mod transaction_error;
 mod typed;
 
 pub use builder::{ProducerBuilder, SerdeChoice, UseDefaultSerde};

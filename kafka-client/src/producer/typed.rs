@@ -20,7 +20,7 @@ use crate::serde::{DefaultSerde, Serializer, SharedSerde};
 /// Cheap to clone (the clones share one librdkafka producer and its polling
 /// thread) and `Send + Sync`, so many tasks can send through one producer.
 pub struct Producer<K, V> {
-    core: Arc<ProducerCore>,
+    pub(super) core: Arc<ProducerCore>,
     key_serde: SharedSerde<K>,
     value_serde: SharedSerde<V>,
 }

@@ -1,6 +1,6 @@
 //! Helpers shared by the consumer tests: test data is produced with
 //! rdkafka's own producer, so these tests do not depend on ours.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
@@ -8,8 +8,11 @@ use kafka_client::consumer::{Consumer, ConsumerBuilder, OffsetReset};
 use kafka_client::{ConsumerRecord, EmbeddedKafka};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _};
 
-/// Writes `(partition, key, value)` records and waits until all are acknowledged.
-pub fn produce(cluster: &EmbeddedKafka, topic: &str, records: &[(i32, Option<Vec<u8>>, Vec<u8>)]) {
+/// A record to write: partition, key, value.
+pub type RawRecord = (i32, Option<Vec<u8>>, Vec<u8>);
+
+/// Writes records and waits until all are acknowledged.
+pub fn produce(cluster: &EmbeddedKafka, topic: &str, records: &[RawRecord]) {
     let producer: BaseProducer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", cluster.bootstrap_servers())
         .set("linger.ms", "5")

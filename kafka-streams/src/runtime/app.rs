@@ -75,6 +75,8 @@ pub(crate) struct AppContext {
     /// Every source topic's index among the sorted full names (the same on
     /// every instance), as repartition record ids name them.
     pub(crate) source_topic_index: HashMap<String, u16>,
+    /// Names this process in transactional ids (`<app>-<process>-<thread>`).
+    pub(crate) process_id: String,
 }
 
 impl AppContext {

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::app::{AppContext, ThreadHandle};
-use super::config::{ClientRole, ProcessingGuarantee, StreamsConfig};
+use super::config::{ClientRole, StreamsConfig};
 use super::metrics::{MetricsRecorder, StreamsMetrics};
 use super::query::KeyValueQuery;
 use super::state::StreamsState;
@@ -60,13 +60,6 @@ impl KafkaStreams {
     /// configuration; connects to nothing until [`start`](Self::start).
     pub fn new(topology: Topology, config: StreamsConfig) -> Result<Self> {
         config.validate()?;
-        if config.processing_guarantee_ref() == ProcessingGuarantee::ExactlyOnce {
-            return Err(Error::Config {
-                key: "processing.guarantee".into(),
-                message: "exactly_once_v2 is not available yet in this version: use at_least_once"
-                    .into(),
-            });
-        }
         let (state, _) = watch::channel(StreamsState::Created);
         Ok(KafkaStreams {
             topology: Arc::new(topology),
@@ -137,6 +130,7 @@ impl KafkaStreams {
             subtopology_of,
             repartition_topics,
             source_topic_index,
+            process_id: process_id(),
         });
         self.state.send_replace(StreamsState::Rebalancing);
         for thread in threads {
@@ -333,6 +327,15 @@ impl KafkaStreams {
     pub fn topology(&self) -> &Topology {
         &self.topology
     }
+}
+
+/// A name for this process's transactional ids, unique across restarts.
+fn process_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}-{:x}", std::process::id(), nanos)
 }
 
 impl Drop for KafkaStreams {

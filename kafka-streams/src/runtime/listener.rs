@@ -13,7 +13,7 @@
 //! The listener may be cancelled and run again from the start (see
 //! `RebalanceListener`); every step here is safe to repeat.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -22,13 +22,10 @@ use kafka_client::consumer::{ListenerError, RebalanceHandle, RebalanceListener};
 use kafka_client::TopicPartition;
 
 use super::app::ThreadStatus;
-use super::commit_meta::CommitMeta;
 use super::metrics::MetricsRecorder;
-use super::restore::{restore_task, Cutoff};
+use super::task_builder::{build_task, source_partitions};
 use super::task_id::TaskId;
-use super::task_set::OwnedTask;
 use super::thread_env::ThreadEnv;
-use crate::task::StreamTask;
 
 /// Keeps a stream thread's tasks in step with its assignment.
 #[derive(Debug)]
@@ -59,78 +56,6 @@ impl TaskListener {
             .app
             .metrics
             .set_active_tasks(self.env.thread.index, names);
-    }
-
-    /// Creates task `id` and restores its stores to the state its last
-    /// commit describes.
-    async fn new_task(
-        &self,
-        id: TaskId,
-        consumer: &RebalanceHandle<'_>,
-    ) -> Result<OwnedTask, ListenerError> {
-        let app = &self.env.app;
-        let application_id = app.application_id();
-        let mut task = StreamTask::new(
-            app.topology.clone(),
-            id.subtopology,
-            id.partition,
-            application_id,
-            super::now_ms(),
-        )?;
-        let sub = app.topology.subtopology(id.subtopology);
-        let mut sources: Vec<TopicPartition> = sub
-            .map(|s| {
-                s.source_topics()
-                    .iter()
-                    .map(|t| TopicPartition::new(t.full_name(application_id), id.partition))
-                    .collect()
-            })
-            .unwrap_or_default();
-        sources.sort();
-        let changelog_topics = sub
-            .map(|s| s.changelog_topics(application_id))
-            .unwrap_or_default();
-        let changelogs: Vec<TopicPartition> = changelog_topics
-            .iter()
-            .map(|(_, topic)| TopicPartition::new(topic.clone(), id.partition))
-            .collect();
-
-        // What the last commit of this task recorded.
-        let committed = consumer.committed_with_metadata(&sources).await?;
-        let any_committed = committed.values().any(Option::is_some);
-        let meta = sources
-            .first()
-            .and_then(|tp| committed.get(tp))
-            .and_then(|c| c.as_ref())
-            .and_then(|(_, text)| CommitMeta::decode(text))
-            .unwrap_or_default();
-
-        if !changelog_topics.is_empty() {
-            let cutoff_for = |tp: &TopicPartition| match meta.changelogs.get(tp) {
-                Some(&mark) => Cutoff::Before(mark),
-                // Nothing committed yet: the input is processed again from
-                // the start, so the store must start empty.
-                None if !any_committed => Cutoff::Before(0),
-                None => Cutoff::Everything,
-            };
-            let restored = restore_task(
-                &self.env.restore_consumer,
-                &mut task,
-                &changelog_topics,
-                cutoff_for,
-            )
-            .await?;
-            MetricsRecorder::add(&app.metrics.records_restored, restored.applied);
-            MetricsRecorder::add(&app.metrics.restores, changelog_topics.len() as u64);
-            tracing::info!(task = %id, records = restored.applied, corrections = restored.corrections.len(), "task restored from its changelogs");
-            self.env.send(restored.corrections).await?;
-        }
-        Ok(OwnedTask {
-            task,
-            sources,
-            changelogs,
-            dedup: meta.dedup.into_iter().collect::<HashMap<_, _>>(),
-        })
     }
 }
 
@@ -164,7 +89,9 @@ impl RebalanceListener for TaskListener {
         };
         // Build and restore outside the lock; insert only complete tasks.
         for id in missing {
-            let task = self.new_task(id, consumer).await?;
+            let sources = source_partitions(&self.env.app, id);
+            let committed = consumer.committed_with_metadata(&sources).await?;
+            let task = build_task(&self.env, id, &committed).await?;
             self.env.thread.lock_tasks().active.insert(id, task);
         }
         if let Err(e) = self.env.restore_consumer.assign(&[]).await {
@@ -197,7 +124,21 @@ impl RebalanceListener for TaskListener {
             // Everything processed so far reaches the broker before its
             // offsets are committed: at-least-once.
             let entries = self.env.prepare_commit(Some(partitions)).await?;
-            if entries.is_empty() {
+            if self.env.exactly_once {
+                match self
+                    .env
+                    .commit_transaction(&entries, consumer.group_metadata())
+                    .await
+                {
+                    Ok(()) => {
+                        self.env.thread.lock_tasks().mark_committed(&entries);
+                        consistent = true;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "transaction on revocation failed; its records are aborted and will be processed again")
+                    }
+                }
+            } else if entries.is_empty() {
                 consistent = true;
             } else {
                 match consumer.commit_offsets_with_metadata(&entries).await {

@@ -23,8 +23,10 @@ pub struct StreamsMetrics {
     /// applied already (the upstream task processed its input again after
     /// a crash or a failed commit).
     pub duplicates_skipped: u64,
-    /// Commits done.
+    /// Commits done (offset commits, or committed transactions).
     pub commits: u64,
+    /// Transactions aborted (exactly-once).
+    pub transactions_aborted: u64,
     /// The last commit's latency (flush of output plus offset commit).
     pub last_commit_latency: Duration,
     /// The longest commit latency seen.
@@ -65,6 +67,7 @@ pub(crate) struct MetricsRecorder {
     pub(crate) records_produced: AtomicU64,
     pub(crate) duplicates_skipped: AtomicU64,
     pub(crate) commits: AtomicU64,
+    pub(crate) transactions_aborted: AtomicU64,
     pub(crate) last_commit_latency_us: AtomicU64,
     pub(crate) max_commit_latency_us: AtomicU64,
     pub(crate) records_restored: AtomicU64,
@@ -131,6 +134,7 @@ impl MetricsRecorder {
             records_produced: get(&self.records_produced),
             duplicates_skipped: get(&self.duplicates_skipped),
             commits: get(&self.commits),
+            transactions_aborted: get(&self.transactions_aborted),
             last_commit_latency: Duration::from_micros(get(&self.last_commit_latency_us)),
             max_commit_latency: Duration::from_micros(get(&self.max_commit_latency_us)),
             records_restored: get(&self.records_restored),

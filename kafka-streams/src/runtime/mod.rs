@@ -48,6 +48,7 @@ mod query;
 mod restore;
 mod state;
 mod stream_thread;
+mod task_builder;
 mod task_id;
 mod task_set;
 mod thread_env;

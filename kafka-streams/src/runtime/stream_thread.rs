@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kafka_client::consumer::{Consumer, OffsetReset};
+use kafka_client::consumer::{Consumer, Offset, OffsetReset};
 use kafka_client::serde::BytesSerde;
 use kafka_client::{ConsumerRecord, TopicPartition};
 use tokio::sync::watch;
@@ -24,6 +24,7 @@ use super::handlers::DeserializationHandler;
 use super::listener::TaskListener;
 use super::metrics::MetricsRecorder;
 use super::origin::{Origin, ORIGIN_HEADER};
+use super::task_builder::{build_task, source_partitions};
 use super::task_id::TaskId;
 use super::thread_env::ThreadEnv;
 use crate::error::{Error, Result};
@@ -113,6 +114,9 @@ impl Worker {
             .keys()
             .map(String::as_str)
             .collect();
+        if self.env.exactly_once {
+            self.env.begin_transactions().await?;
+        }
         self.consumer
             .subscribe(&topics)
             .await
@@ -308,6 +312,9 @@ impl Worker {
     /// Flushes the output, then commits the processed offsets, then updates
     /// the lag metrics.
     async fn commit(&mut self) -> Result<()> {
+        if self.env.exactly_once {
+            return self.commit_transaction().await;
+        }
         let started = Instant::now();
         let entries = self.env.prepare_commit(None).await?;
         if !entries.is_empty() {
@@ -321,6 +328,87 @@ impl Worker {
             self.env.app.metrics.record_commit(started.elapsed());
         }
         self.update_lag().await;
+        Ok(())
+    }
+
+    /// Exactly-once: commits the open transaction with the processed
+    /// offsets. An abortable failure aborts it and rewinds every task to its
+    /// last committed state; a fenced producer stops the thread (another
+    /// instance owns its tasks now).
+    async fn commit_transaction(&mut self) -> Result<()> {
+        let started = Instant::now();
+        let entries = self.env.prepare_commit(None).await?;
+        match self
+            .env
+            .commit_transaction(&entries, self.consumer.group_metadata())
+            .await
+        {
+            Ok(()) => {
+                self.env.thread.lock_tasks().mark_committed(&entries);
+                self.env.app.metrics.record_commit(started.elapsed());
+                self.update_lag().await;
+                Ok(())
+            }
+            Err(error) if error.is_fenced() => Err(Error::client(
+                "committing a transaction (fenced: another instance took over)",
+                error,
+            )),
+            Err(error) => {
+                tracing::warn!(%error, "transaction failed: aborting it and rewinding the tasks to their last commit");
+                self.abort_and_rewind().await
+            }
+        }
+    }
+
+    /// Aborts the open transaction, rebuilds every task from its changelogs
+    /// (read committed) and moves the consumer back to the committed offsets.
+    async fn abort_and_rewind(&mut self) -> Result<()> {
+        self.output.clear();
+        self.env
+            .producer
+            .abort_transaction()
+            .await
+            .map_err(|e| Error::client("aborting a transaction", e))?;
+        MetricsRecorder::add(&self.env.app.metrics.transactions_aborted, 1);
+        self.env
+            .producer
+            .begin_transaction()
+            .map_err(|e| Error::client("beginning a transaction", e))?;
+        let ids: Vec<TaskId> = self
+            .env
+            .thread
+            .lock_tasks()
+            .active
+            .keys()
+            .copied()
+            .collect();
+        for id in ids {
+            let sources = source_partitions(&self.env.app, id);
+            let committed = self
+                .consumer
+                .committed_with_metadata(&sources)
+                .await
+                .map_err(|e| Error::client("reading committed offsets", e))?;
+            let task = build_task(&self.env, id, &committed).await?;
+            for tp in &sources {
+                let to = match committed.get(tp).and_then(|c| c.as_ref()) {
+                    Some((offset, _)) => Offset::At(*offset),
+                    None => Offset::Beginning,
+                };
+                self.consumer
+                    .seek(tp, to)
+                    .await
+                    .map_err(|e| Error::client("rewinding to the committed offset", e))?;
+            }
+            let mut set = self.env.thread.lock_tasks();
+            for tp in &sources {
+                set.forget(tp);
+            }
+            set.active.insert(id, task);
+        }
+        if let Err(e) = self.env.restore_consumer.assign(&[]).await {
+            tracing::debug!(error = %e, "could not clear the restore consumer's assignment");
+        }
         Ok(())
     }
 

@@ -4,13 +4,13 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use kafka_client::consumer::Consumer;
+use kafka_client::consumer::{Consumer, GroupMetadata};
 use kafka_client::producer::Producer;
 use kafka_client::serde::BytesSerde;
 use kafka_client::{ProducerRecord, TopicPartition};
 
 use super::app::{AppContext, ThreadHandle};
-use super::config::ClientRole;
+use super::config::{ClientRole, ProcessingGuarantee};
 use super::handlers::ProductionHandler;
 use super::metrics::MetricsRecorder;
 use super::task_set::CommitEntry;
@@ -29,14 +29,26 @@ pub(crate) struct ThreadEnv {
     pub(crate) restore_consumer: Consumer<Vec<u8>, Vec<u8>>,
     /// Set when the thread failed: nothing may be committed after that.
     pub(crate) failed: AtomicBool,
+    /// Whether output, changelogs and offsets commit in transactions.
+    pub(crate) exactly_once: bool,
 }
 
 impl ThreadEnv {
     pub(crate) fn new(app: Arc<AppContext>, thread: Arc<ThreadHandle>) -> Result<Self> {
         let id = app.application_id().to_string();
+        let exactly_once =
+            app.config.processing_guarantee_ref() == ProcessingGuarantee::ExactlyOnce;
+        let mut producer_config = app.config.client_for(ClientRole::Producer);
+        let mut consumer_config = app.config.client_for(ClientRole::Consumer);
+        if exactly_once {
+            producer_config = producer_config.set(
+                "transactional.id",
+                format!("{id}-{}-{}", app.process_id, thread.index),
+            );
+            consumer_config = consumer_config.set("isolation.level", "read_committed");
+        }
         let producer = Producer::builder(
-            &app.config
-                .client_for(ClientRole::Producer)
+            &producer_config
                 .set_default(
                     "client.id",
                     format!("{id}-StreamThread-{}-producer", thread.index),
@@ -47,25 +59,22 @@ impl ThreadEnv {
         .value_serde(BytesSerde)
         .build()
         .map_err(|e| Error::client("creating the stream thread's producer", e))?;
-        let restore_consumer = Consumer::<Vec<u8>, Vec<u8>>::builder(
-            &app.config
-                .client_for(ClientRole::Consumer)
-                .remove("group.id")
-                .set(
-                    "client.id",
-                    format!("{id}-StreamThread-{}-restore-consumer", thread.index),
-                ),
-        )
-        .key_deserializer(BytesSerde)
-        .value_deserializer(BytesSerde)
-        .build()
-        .map_err(|e| Error::client("creating the restore consumer", e))?;
+        let restore_consumer =
+            Consumer::<Vec<u8>, Vec<u8>>::builder(&consumer_config.remove("group.id").set(
+                "client.id",
+                format!("{id}-StreamThread-{}-restore-consumer", thread.index),
+            ))
+            .key_deserializer(BytesSerde)
+            .value_deserializer(BytesSerde)
+            .build()
+            .map_err(|e| Error::client("creating the restore consumer", e))?;
         Ok(ThreadEnv {
             app,
             thread,
             producer,
             restore_consumer,
             failed: AtomicBool::new(false),
+            exactly_once,
         })
     }
 
@@ -155,5 +164,38 @@ impl ThreadEnv {
             ends.insert(tp.clone(), high);
         }
         Ok(self.thread.lock_tasks().commit_entries(partitions, &ends))
+    }
+
+    /// Exactly-once: starts this thread's transactions.
+    pub(crate) async fn begin_transactions(&self) -> Result<()> {
+        self.producer
+            .init_transactions()
+            .await
+            .map_err(|e| Error::client("initializing transactions", e))?;
+        self.producer
+            .begin_transaction()
+            .map_err(|e| Error::client("beginning a transaction", e))
+    }
+
+    /// Exactly-once: adds `entries`' offsets to the open transaction,
+    /// commits it (output, changelogs and offsets at once) and begins the
+    /// next one.
+    pub(crate) async fn commit_transaction(
+        &self,
+        entries: &[CommitEntry],
+        group: Option<GroupMetadata>,
+    ) -> std::result::Result<(), kafka_client::Error> {
+        let offsets: Vec<(TopicPartition, i64)> =
+            entries.iter().map(|(tp, o, _)| (tp.clone(), *o)).collect();
+        if !offsets.is_empty() {
+            let group = group.ok_or(kafka_client::Error::Closed(
+                "consumer group (no group metadata)",
+            ))?;
+            self.producer
+                .send_offsets_to_transaction(&offsets, &group)
+                .await?;
+        }
+        self.producer.commit_transaction().await?;
+        self.producer.begin_transaction()
     }
 }
