@@ -10,6 +10,7 @@
 #   BENCH_VENV    where the venv lives (default: target/bench-venv in the workspace)
 #   BENCH_PYTHON  python used to create it (default python3)
 set -euo pipefail
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${BENCH_VENV:-$ROOT/target/bench-venv}"

@@ -23,16 +23,19 @@ impl BenchCluster {
     pub(crate) fn from_env() -> Result<Self, Failure> {
         match std::env::var(BOOTSTRAP_SERVERS_ENV) {
             Ok(servers) if !servers.trim().is_empty() => Ok(Self::external(servers.trim())),
-            _ => {
-                let embedded = EmbeddedKafka::start(1)?;
-                let bootstrap = embedded.bootstrap_servers().to_string();
-                Ok(BenchCluster {
-                    embedded: Some(embedded),
-                    bootstrap,
-                    run_id: run_id(),
-                })
-            }
+            _ => Self::embedded(),
         }
+    }
+
+    /// A new embedded cluster of one broker.
+    pub(crate) fn embedded() -> Result<Self, Failure> {
+        let embedded = EmbeddedKafka::start(1)?;
+        let bootstrap = embedded.bootstrap_servers().to_string();
+        Ok(BenchCluster {
+            embedded: Some(embedded),
+            bootstrap,
+            run_id: run_id(),
+        })
     }
 
     /// A cluster this process does not own.

@@ -23,7 +23,14 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
     let partitions = partitions_for(records * (plan.value_size as u64 + 80));
     cluster.create_topic(&topic, partitions).await?;
     prepare(cluster, &topic, partitions, plan.value_size, records).await?;
-    let readable = cluster.readable_records(&topic)?;
+    // The embedded cluster may drop old records (5 MiB per partition);
+    // check that none were. (Not on other brokers: tansu's ListOffsets
+    // answers wrong end offsets, see docs/brokers.md.)
+    let readable = if cluster.is_embedded() {
+        cluster.readable_records(&topic)?
+    } else {
+        records as i64
+    };
     if readable != records as i64 {
         return Err(
             format!("{topic}: {readable} records readable after producing {records}").into(),

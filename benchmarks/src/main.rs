@@ -67,7 +67,7 @@ struct Args {
     /// when KAFKA_BOOTSTRAP_SERVERS is set; otherwise the phase is skipped.
     #[arg(long)]
     quix_broker: Option<String>,
-    /// Word count lines for the Quix Streams comparison (default: 100,000, or 20,000 with --quick).
+    /// Word count lines for the Quix Streams comparison (default: 50,000, or 20,000 with --quick).
     #[arg(long)]
     quix_lines: Option<u64>,
     /// Draw the chart (PNG) of records per second here, with matplotlib
@@ -113,7 +113,7 @@ impl Plan {
                 .unwrap_or(if quick { 100_000 } else { 1_000_000 }),
             quix_lines: args
                 .quix_lines
-                .unwrap_or(if quick { 20_000 } else { 100_000 }),
+                .unwrap_or(if quick { 20_000 } else { 50_000 }),
             store_entries: if quick { 200_000 } else { 1_000_000 },
             threads: 2,
         }

@@ -218,10 +218,7 @@ impl RebalanceListener for AssignmentPrinter {
         consumer: &RebalanceHandle<'_>,
     ) -> Result<(), ListenerError> {
         // Commit everything handed out so far, before the partitions move.
-        let result: kafka_client::Result<()> = {
-            let _ = consumer;
-            Ok(())
-        };
+        let result = consumer.commit().await;
         self.show(
             '-',
             partitions,

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use kafka_client::config::BOOTSTRAP_SERVERS_ENV;
 use kafka_client::{Admin, ClientConfig, EmbeddedKafka, NewTopic};
 
+pub mod crash;
 pub mod support;
 
 /// What kind of broker the suite runs against.

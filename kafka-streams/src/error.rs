@@ -296,6 +296,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this is a client error saying the producer was fenced (a
+    /// newer instance with the same transactional id took over).
+    pub fn is_fenced(&self) -> bool {
+        matches!(self, Error::Client { source, .. } if source.is_fenced())
+    }
+
     /// A client error, with what the runtime was doing.
     pub(crate) fn client(operation: &'static str, source: kafka_client::Error) -> Self {
         Error::Client {

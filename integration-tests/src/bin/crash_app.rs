@@ -1,6 +1,7 @@
 //! Word count as a long-lived application, for crash tests: runs against
 //! `KAFKA_BOOTSTRAP_SERVERS` with the application id given as the first
-//! argument until killed (SIGKILL: no clean shutdown, on purpose) or until
+//! argument (and the processing guarantee as the optional second,
+//! `at_least_once` or `exactly_once_v2`) until killed (SIGKILL: no clean shutdown, on purpose) or until
 //! its standard input closes (then it closes cleanly).
 #![allow(
     clippy::print_stdout,
@@ -20,14 +21,21 @@ async fn main() {
         eprintln!("usage: crash_app APPLICATION_ID");
         std::process::exit(2);
     };
-    if let Err(e) = run(&application_id).await {
+    let guarantee = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "at_least_once".into());
+    if let Err(e) = run(&application_id, &guarantee).await {
         eprintln!("crash_app: {e}");
         std::process::exit(1);
     }
 }
 
-async fn run(application_id: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn run(
+    application_id: &str,
+    guarantee: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let config = StreamsConfig::new(application_id)
+        .processing_guarantee(guarantee.parse()?)
         .num_stream_threads(2)
         .commit_interval(Duration::from_millis(100))
         .set("session.timeout.ms", "3000")

@@ -1,10 +1,11 @@
 //! What every stream thread of one application shares.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use super::config::StreamsConfig;
 use super::metrics::MetricsRecorder;
@@ -33,6 +34,10 @@ pub(crate) struct ThreadHandle {
     pub(crate) index: usize,
     pub(crate) tasks: Mutex<TaskSet>,
     status: AtomicU8,
+    /// Set on shutdown once the thread has made its final commit (or
+    /// failed): from then on it may leave the group.
+    done_committing: AtomicBool,
+    done_committing_signal: Notify,
 }
 
 impl ThreadHandle {
@@ -41,6 +46,26 @@ impl ThreadHandle {
             index,
             tasks: Mutex::new(TaskSet::default()),
             status: AtomicU8::new(ThreadStatus::Rebalancing as u8),
+            done_committing: AtomicBool::new(false),
+            done_committing_signal: Notify::new(),
+        }
+    }
+
+    /// Records that this thread made its final commit (or will make none).
+    pub(crate) fn mark_done_committing(&self) {
+        self.done_committing.store(true, Ordering::Release);
+        self.done_committing_signal.notify_waiters();
+    }
+
+    async fn wait_done_committing(&self) {
+        loop {
+            let signal = self.done_committing_signal.notified();
+            tokio::pin!(signal);
+            signal.as_mut().enable();
+            if self.done_committing.load(Ordering::Acquire) {
+                return;
+            }
+            signal.await;
         }
     }
 
@@ -82,6 +107,21 @@ pub(crate) struct AppContext {
 impl AppContext {
     pub(crate) fn application_id(&self) -> &str {
         self.config.application_id()
+    }
+
+    /// Waits, at most `timeout`, until every thread has made its final
+    /// commit. A thread that leaves the group starts a rebalance, during
+    /// which the coordinator may refuse the other threads' commits (the
+    /// embedded cluster always does): on shutdown no thread leaves before
+    /// all have committed.
+    pub(crate) async fn wait_for_final_commits(&self, timeout: Duration) {
+        let all = futures::future::join_all(self.threads.iter().map(|t| t.wait_done_committing()));
+        if tokio::time::timeout(timeout, all).await.is_err() {
+            tracing::warn!(
+                ?timeout,
+                "not every stream thread committed in time; leaving the group anyway"
+            );
+        }
     }
 
     /// Records a thread's new status and recomputes the application state.

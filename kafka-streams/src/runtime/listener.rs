@@ -59,6 +59,64 @@ impl TaskListener {
     }
 }
 
+impl TaskListener {
+    /// At-least-once: commits the revoked tasks' offsets (with their commit
+    /// metadata). Returns whether their state now matches the commit.
+    async fn commit_on_revoke(
+        &self,
+        partitions: &[TopicPartition],
+        consumer: &RebalanceHandle<'_>,
+    ) -> Result<bool, ListenerError> {
+        let entries = self.env.prepare_commit(Some(partitions)).await?;
+        if entries.is_empty() {
+            return Ok(true);
+        }
+        match consumer.commit_offsets_with_metadata(&entries).await {
+            Ok(()) => {
+                self.env.thread.lock_tasks().mark_committed(&entries);
+                Ok(true)
+            }
+            // The group moved on (another member left or joined meanwhile):
+            // the next owner starts from the previous commit and processes
+            // those records again.
+            Err(error) => {
+                tracing::warn!(%error, "commit on revocation refused; records since the last commit will be processed again (at-least-once)");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Exactly-once: commits the open transaction with every task's
+    /// offsets, or aborts it. Returns whether the tasks' state matches the
+    /// commit.
+    async fn commit_transaction_on_revoke(
+        &self,
+        partitions: &[TopicPartition],
+        consumer: &RebalanceHandle<'_>,
+    ) -> Result<bool, ListenerError> {
+        let committed = match self.env.prepare_commit(Some(partitions)).await {
+            Ok(entries) => self
+                .env
+                .commit_transaction(&entries, consumer.group_metadata())
+                .await
+                .map(|()| entries)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match committed {
+            Ok(entries) => {
+                self.env.thread.lock_tasks().mark_committed(&entries);
+                Ok(true)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "transaction on revocation failed: aborting it; its records will be processed again");
+                self.env.abort_transaction().await?;
+                Ok(false)
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl RebalanceListener for TaskListener {
     async fn on_assigned(
@@ -122,38 +180,13 @@ impl RebalanceListener for TaskListener {
         let mut consistent = false;
         if !self.env.failed.load(Ordering::Acquire) {
             // Everything processed so far reaches the broker before its
-            // offsets are committed: at-least-once.
-            let entries = self.env.prepare_commit(Some(partitions)).await?;
-            if self.env.exactly_once {
-                match self
-                    .env
-                    .commit_transaction(&entries, consumer.group_metadata())
-                    .await
-                {
-                    Ok(()) => {
-                        self.env.thread.lock_tasks().mark_committed(&entries);
-                        consistent = true;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "transaction on revocation failed; its records are aborted and will be processed again")
-                    }
-                }
-            } else if entries.is_empty() {
-                consistent = true;
+            // offsets are committed.
+            consistent = if self.env.exactly_once {
+                self.commit_transaction_on_revoke(partitions, consumer)
+                    .await?
             } else {
-                match consumer.commit_offsets_with_metadata(&entries).await {
-                    Ok(()) => {
-                        self.env.thread.lock_tasks().mark_committed(&entries);
-                        consistent = true;
-                    }
-                    // The group moved on (another member left or joined
-                    // meanwhile): the next owner starts from the previous
-                    // commit and processes those records again.
-                    Err(error) => {
-                        tracing::warn!(%error, "commit on revocation refused; records since the last commit will be processed again (at-least-once)")
-                    }
-                }
-            }
+                self.commit_on_revoke(partitions, consumer).await?
+            };
         }
         let ids = self.task_ids(partitions);
         {

@@ -30,11 +30,17 @@ use super::thread_env::ThreadEnv;
 use crate::error::{Error, Result};
 use crate::task::{SinkRecord, SourceRecord};
 
+/// How many times in a row an aborted transaction is retried before the
+/// thread gives up.
+const MAX_REWINDS: u32 = 5;
 /// How often wall-clock punctuations are checked.
 const PUNCTUATE_INTERVAL: Duration = Duration::from_millis(100);
 /// The pause after a consumer error that is not fatal, so that a persistent
 /// one (a deleted topic) does not spin.
 const ERROR_BACKOFF: Duration = Duration::from_millis(100);
+/// How long a thread shutting down waits for the others' final commits
+/// before it leaves the group anyway.
+const FINAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 
 /// Runs stream thread `thread` until shutdown or a fatal error.
 pub(crate) async fn run(
@@ -42,11 +48,18 @@ pub(crate) async fn run(
     thread: Arc<ThreadHandle>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
-    let env = Arc::new(ThreadEnv::new(app.clone(), thread.clone())?);
+    let env = match ThreadEnv::new(app.clone(), thread.clone()) {
+        Ok(env) => Arc::new(env),
+        Err(e) => {
+            thread.mark_done_committing();
+            return Err(e);
+        }
+    };
     let result = match Worker::new(env.clone()) {
         Ok(worker) => worker.run(shutdown).await,
         Err(e) => Err(e),
     };
+    thread.mark_done_committing();
     match &result {
         Ok(()) => app.set_thread_status(&thread, ThreadStatus::Stopped),
         Err(e) => {
@@ -124,9 +137,13 @@ impl Worker {
         let result = self.process_until(&mut shutdown).await;
         match result {
             Ok(()) => {
-                // Clean shutdown: commit what was processed, then leave the
-                // group (the listener's on_revoked commits again, harmlessly).
-                self.commit().await?;
+                // Clean shutdown: commit what was processed, wait until the
+                // other threads have committed too, then leave the group
+                // (the listener's on_revoked commits again, harmlessly).
+                let committed = self.commit().await;
+                self.env.thread.mark_done_committing();
+                self.env.app.wait_for_final_commits(FINAL_COMMIT_WAIT).await;
+                committed?;
                 self.consumer
                     .close()
                     .await
@@ -134,6 +151,7 @@ impl Worker {
             }
             Err(e) => {
                 self.env.failed.store(true, Ordering::Release);
+                self.env.thread.mark_done_committing();
                 if let Err(close) = self.consumer.close().await {
                     tracing::warn!(error = %close, "closing the consumer of a failed thread");
                 }
@@ -293,7 +311,16 @@ impl Worker {
         if self.output.is_empty() {
             return Ok(());
         }
-        self.env.send(self.output.drain(..)).await
+        let sent = self.env.send(self.output.drain(..)).await;
+        match sent {
+            // Under exactly-once a refused send fails the transaction:
+            // abort it and start again from the last commit.
+            Err(error) if self.env.exactly_once && !error.is_fenced() => {
+                tracing::warn!(%error, "send failed inside a transaction: aborting it and rewinding the tasks to their last commit");
+                self.abort_and_rewind().await
+            }
+            other => other,
+        }
     }
 
     async fn punctuate(&mut self) -> Result<()> {
@@ -337,7 +364,15 @@ impl Worker {
     /// instance owns its tasks now).
     async fn commit_transaction(&mut self) -> Result<()> {
         let started = Instant::now();
-        let entries = self.env.prepare_commit(None).await?;
+        let entries = match self.env.prepare_commit(None).await {
+            Ok(entries) => entries,
+            // Output of this transaction was refused (or its end offsets
+            // could not be read): nothing of it may count.
+            Err(error) => {
+                tracing::warn!(%error, "transaction could not be completed: aborting it and rewinding the tasks to their last commit");
+                return self.abort_and_rewind().await;
+            }
+        };
         match self
             .env
             .commit_transaction(&entries, self.consumer.group_metadata())
@@ -363,17 +398,27 @@ impl Worker {
     /// Aborts the open transaction, rebuilds every task from its changelogs
     /// (read committed) and moves the consumer back to the committed offsets.
     async fn abort_and_rewind(&mut self) -> Result<()> {
-        self.output.clear();
-        self.env
-            .producer
-            .abort_transaction()
-            .await
-            .map_err(|e| Error::client("aborting a transaction", e))?;
-        MetricsRecorder::add(&self.env.app.metrics.transactions_aborted, 1);
-        self.env
-            .producer
-            .begin_transaction()
-            .map_err(|e| Error::client("beginning a transaction", e))?;
+        // Rebuilding sends changelog corrections inside the new
+        // transaction, which can fail the same way: abort and try again, a
+        // bounded number of times.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.output.clear();
+            self.env.abort_transaction().await?;
+            match self.rewind_tasks().await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < MAX_REWINDS && !error.is_fenced() => {
+                    tracing::warn!(%error, attempt, "rewinding after an aborted transaction failed; aborting again");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Rebuilds every task from its changelogs up to its last commit and
+    /// moves the consumer back to the committed offsets.
+    async fn rewind_tasks(&mut self) -> Result<()> {
         let ids: Vec<TaskId> = self
             .env
             .thread

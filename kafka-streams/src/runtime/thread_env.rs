@@ -198,4 +198,17 @@ impl ThreadEnv {
         self.producer.commit_transaction().await?;
         self.producer.begin_transaction()
     }
+
+    /// Exactly-once: aborts the open transaction (its records are never
+    /// visible to read_committed readers) and begins the next one.
+    pub(crate) async fn abort_transaction(&self) -> Result<()> {
+        self.producer
+            .abort_transaction()
+            .await
+            .map_err(|e| Error::client("aborting a transaction", e))?;
+        MetricsRecorder::add(&self.app.metrics.transactions_aborted, 1);
+        self.producer
+            .begin_transaction()
+            .map_err(|e| Error::client("beginning a transaction", e))
+    }
 }
