@@ -15,13 +15,29 @@
 //!   rebalance revokes everything: revoked tasks are suspended with their
 //!   state and resumed without a restore if the next assignment gives them
 //!   back.
-//! - **At-least-once.** Offsets are committed every commit interval and on
-//!   revocation, and only after the output and changelog records of the
-//!   records they cover are acknowledged. After a crash the records since the
-//!   last commit are processed again: nothing is lost, some updates repeat.
-//!   Exactly-once (transactions) is not in this version; the commit path
-//!   (flush, then commit offsets, per thread with its own producer) is where
-//!   a transaction's send-offsets and commit go.
+//! - **At-least-once, with exact state.** Offsets are committed every
+//!   commit interval and on revocation, and only after the output and
+//!   changelog records of the records they cover are acknowledged. After a
+//!   crash the records since the last commit are processed again, so output
+//!   topics may see an update twice; state does not: each commit records, in
+//!   the offset commit's metadata, the end offset of every changelog
+//!   partition of the task and the largest repartition record id it applied.
+//!   A restore stops at those marks and writes corrections for keys changed
+//!   after them, and records a task sends to a repartition topic carry an id
+//!   (`ks.o` header: source partition, offset, index) so that the downstream
+//!   task skips results it applied already. Final counts are exact after any
+//!   number of crashes (`integration-tests/tests/crash_recovery.rs`), as
+//!   long as processing is deterministic.
+//! - **Exactly-once** (`processing.guarantee = exactly_once_v2`, Kafka's EOS
+//!   v2): one transactional producer per stream thread
+//!   (`transactional.id = <application.id>-<process>-<thread>`); output,
+//!   changelog records and consumed offsets commit in one transaction per
+//!   commit interval; consumers read `read_committed`. A failed send or
+//!   commit aborts the transaction and rebuilds every task of the thread
+//!   from its changelogs, rewinding the consumer to the committed offsets; a
+//!   fenced producer stops the thread. No broker that runs on this project's
+//!   machines completes transactions (see `docs/brokers.md`):
+//!   `scripts/exactly-once-check.sh` runs the proof against Apache Kafka.
 //! - **Errors.** Records that cannot be deserialized go through the
 //!   [`DeserializationHandler`]; output the broker refuses through the
 //!   [`ProductionHandler`]; a failing processor stops the application in

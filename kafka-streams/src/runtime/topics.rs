@@ -144,7 +144,7 @@ pub(crate) async fn prepare(
         admin
             .create_topic_if_missing(&spec)
             .await
-            .map_err(|source| Error::client("creating a repartition topic", source))?;
+            .map_err(|source| internal_topic_error(topic, *partitions, source))?;
     }
     for (topic, partitions) in &plan.changelog_topics {
         let spec = NewTopic::new(topic.clone(), *partitions)
@@ -153,7 +153,7 @@ pub(crate) async fn prepare(
         admin
             .create_topic_if_missing(&spec)
             .await
-            .map_err(|source| Error::client("creating a changelog topic", source))?;
+            .map_err(|source| internal_topic_error(topic, *partitions, source))?;
     }
     tracing::info!(
         repartition = ?plan.repartition_topics,
@@ -161,4 +161,12 @@ pub(crate) async fn prepare(
         "internal topics ready"
     );
     Ok(plan)
+}
+
+fn internal_topic_error(topic: &str, partitions: i32, source: kafka_client::Error) -> Error {
+    Error::InternalTopic {
+        topic: topic.to_string(),
+        partitions,
+        source: Box::new(source),
+    }
 }
