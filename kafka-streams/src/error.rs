@@ -225,6 +225,18 @@ pub enum Error {
         source: Box<kafka_client::Error>,
     },
 
+    /// An internal topic could not be created.
+    #[error("could not create internal topic `{topic}` ({partitions} partitions): {source}. A cluster that cannot create topics (an embedded cluster started by another process has no CreateTopics) needs it beforehand, e.g. `cargo run -p examples --example broker -- --topic {topic}:{partitions}`")]
+    InternalTopic {
+        /// The topic.
+        topic: String,
+        /// Its partition count.
+        partitions: i32,
+        /// The client's error.
+        #[source]
+        source: Box<kafka_client::Error>,
+    },
+
     /// Topics that must be co-partitioned have different partition counts.
     #[error("these topics must have the same number of partitions (they are joined or processed together by one task), but have: {}", topics.iter().map(|(t, n)| format!("{t}={n}")).collect::<Vec<_>>().join(", "))]
     CoPartitioning {
