@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use examples::wordcount::OUTPUT_TOPIC;
 use kafka_client::consumer::{Consumer, Offset};
-use kafka_client::{ClientConfig, TopicPartition};
+use kafka_client::producer::Producer;
+use kafka_client::{ClientConfig, ProducerRecord, TopicPartition};
 use rand::{Rng, SeedableRng};
 
 /// A child process, killed with SIGKILL when dropped.
@@ -72,6 +73,32 @@ pub fn start_app(
             .stderr(log)
             .spawn()?,
     ))
+}
+
+/// Produces `lines` to `topic` in chunks of 100 every 100 ms (about 1,000
+/// lines a second), in the background, so that input keeps arriving while
+/// applications are killed and restarted.
+pub fn feed(
+    servers: &str,
+    topic: &str,
+    lines: Vec<String>,
+) -> tokio::task::JoinHandle<kafka_client::Result<()>> {
+    let config = ClientConfig::new().bootstrap_servers(servers);
+    let topic = topic.to_string();
+    tokio::spawn(async move {
+        let producer: Producer<String, String> = Producer::new(&config)?;
+        for chunk in lines.chunks(100) {
+            for line in chunk {
+                producer
+                    .enqueue(ProducerRecord::new(topic.clone(), line.clone()))
+                    .await
+                    .map_err(|e| e.into_error())?;
+            }
+            producer.flush().await?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        producer.close().await
+    })
 }
 
 /// `n` lines of 3 to 8 words from a small vocabulary (Korean and accented

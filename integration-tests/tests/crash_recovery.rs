@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC, STORE};
-use integration_tests::crash::{app_log, field, lines, read_output, start_app, start_broker};
-use kafka_client::producer::Producer;
-use kafka_client::{ClientConfig, ProducerRecord};
+use integration_tests::crash::{app_log, feed, field, lines, read_output, start_app, start_broker};
 use kafka_streams::topology::{changelog_topic_name, repartition_topic_name};
 use rand::{Rng, SeedableRng};
 
@@ -39,23 +37,7 @@ async fn word_count_survives_repeated_sigkill_with_exact_final_counts() {
 
     // Input keeps arriving (about 1,000 lines a second) while the
     // application is killed at random moments and restarted.
-    let producer: Producer<String, String> =
-        Producer::new(&ClientConfig::new().bootstrap_servers(servers.clone())).unwrap();
-    let feeder = {
-        let input = input.clone();
-        tokio::spawn(async move {
-            for chunk in input.chunks(100) {
-                for line in chunk {
-                    producer
-                        .enqueue(ProducerRecord::new(INPUT_TOPIC, line.clone()))
-                        .await
-                        .unwrap();
-                }
-                producer.flush().await.unwrap();
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-    };
+    let feeder = feed(&servers, INPUT_TOPIC, input.clone());
     let app = env!("CARGO_BIN_EXE_crash_app");
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let mut kills = 0;
@@ -69,7 +51,7 @@ async fn word_count_survives_repeated_sigkill_with_exact_final_counts() {
         drop(running); // SIGKILL
         kills += 1;
     }
-    feeder.await.unwrap();
+    feeder.await.unwrap().unwrap();
 
     // A last run, left alone until the output holds every word's final count.
     let log = app_log(TMP, "crash-app", kills);

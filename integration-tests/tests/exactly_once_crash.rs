@@ -15,10 +15,9 @@
 use std::time::{Duration, Instant};
 
 use examples::wordcount::{self, APPLICATION_ID, INPUT_TOPIC, OUTPUT_TOPIC};
-use integration_tests::crash::{app_log, lines, read_output, start_app};
+use integration_tests::crash::{app_log, feed, lines, read_output, start_app};
 use integration_tests::{unique_name, Feature, TestBroker};
-use kafka_client::producer::Producer;
-use kafka_client::{Admin, NewTopic, ProducerRecord};
+use kafka_client::{Admin, NewTopic};
 use rand::{Rng, SeedableRng};
 
 const TMP: &str = env!("CARGO_TARGET_TMPDIR");
@@ -46,22 +45,7 @@ async fn exactly_once_word_count_under_sigkill_emits_each_count_once_in_order() 
     let input = lines(20_000, 11);
     let expected = wordcount::recompute(input.iter().map(String::as_str));
 
-    let producer: Producer<String, String> = Producer::new(&broker.client_config()).unwrap();
-    let feeder = {
-        let input = input.clone();
-        tokio::spawn(async move {
-            for chunk in input.chunks(100) {
-                for line in chunk {
-                    producer
-                        .enqueue(ProducerRecord::new(INPUT_TOPIC, line.clone()))
-                        .await
-                        .unwrap();
-                }
-                producer.flush().await.unwrap();
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-    };
+    let feeder = feed(&servers, INPUT_TOPIC, input.clone());
     let app = env!("CARGO_BIN_EXE_crash_app");
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
     let mut kills = 0;
@@ -72,7 +56,7 @@ async fn exactly_once_word_count_under_sigkill_emits_each_count_once_in_order() 
         drop(running); // SIGKILL
         kills += 1;
     }
-    feeder.await.unwrap();
+    feeder.await.unwrap().unwrap();
     let log = app_log(TMP, "eos-app", kills);
     let running = start_app(app, &servers, &application_id, "exactly_once_v2", &log).unwrap();
     let deadline = Instant::now() + Duration::from_secs(180);

@@ -90,6 +90,29 @@ impl ClientConfig {
         self.request_timeout.unwrap_or(Duration::from_secs(30))
     }
 
+    /// Checks every setting's name and value with librdkafka, without
+    /// creating a client or connecting: an unknown name or a value of the
+    /// wrong type is an [`Error::Config`] naming the setting. Conflicts
+    /// between settings (and settings meant for another kind of client)
+    /// still show only when a client is created.
+    ///
+    /// ```
+    /// use kafka_client::ClientConfig;
+    /// assert!(ClientConfig::new().set("linger.ms", "5").validate().is_ok());
+    /// let err = ClientConfig::new().set("session.timeout.ms", "abc").validate().unwrap_err();
+    /// assert!(err.to_string().contains("session.timeout.ms"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let mut config = rdkafka::ClientConfig::new();
+        for (key, value) in &self.settings {
+            config.set(key, value);
+        }
+        config
+            .create_native_config()
+            .map(|_| ())
+            .map_err(|e| Error::kafka("checking the client configuration", e))
+    }
+
     /// The bootstrap servers: the configured ones, else `KAFKA_BOOTSTRAP_SERVERS`.
     pub fn resolved_bootstrap_servers(&self) -> Result<String> {
         if let Some(servers) = self.get("bootstrap.servers") {

@@ -127,9 +127,9 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
         Ok(())
     }
 
-    /// Counts the current record as dropped because it arrived after its
-    /// window closed (the task's `dropped_records` metric) and logs why at
-    /// debug level.
+    /// Counts the current record as dropped (the task's `dropped_records`
+    /// metric): it arrived after its window closed, or an aggregation
+    /// cannot group it (a null key or value). Logs why at debug level.
     pub fn record_dropped(&mut self, reason: &str) {
         self.env.core.dropped_records += 1;
         tracing::debug!(
@@ -137,7 +137,7 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
             origin = %self.env.core.origin,
             stream_time = ?self.env.core.stream_time,
             reason,
-            "dropping a late record"
+            "dropping a record"
         );
     }
 

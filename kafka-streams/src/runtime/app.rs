@@ -41,10 +41,14 @@ pub(crate) struct ThreadHandle {
 }
 
 impl ThreadHandle {
-    pub(crate) fn new(index: usize) -> Self {
+    pub(crate) fn new(index: usize, changelog_topics: &[String]) -> Self {
+        let mut tasks = TaskSet::default();
+        for topic in changelog_topics {
+            tasks.changelog_cache.insert(topic.clone(), HashMap::new());
+        }
         ThreadHandle {
             index,
-            tasks: Mutex::new(TaskSet::default()),
+            tasks: Mutex::new(tasks),
             status: AtomicU8::new(ThreadStatus::Rebalancing as u8),
             done_committing: AtomicBool::new(false),
             done_committing_signal: Notify::new(),

@@ -345,7 +345,9 @@ impl StreamsConfig {
         self.replication_factor
     }
 
-    /// Checks the settings that the runtime itself interprets.
+    /// Checks the settings that the runtime itself interprets, and every
+    /// client setting's name and value (through librdkafka, without
+    /// connecting).
     pub fn validate(&self) -> Result<()> {
         let id = &self.application_id;
         if id.is_empty()
@@ -377,6 +379,27 @@ impl StreamsConfig {
                 key: "replication.factor".into(),
                 message: "must be at least 1".into(),
             });
+        }
+        // Client settings: librdkafka checks names and values now, so that a
+        // typo is refused before anything connects, not when a stream
+        // thread creates its consumer.
+        for role in [
+            ClientRole::Consumer,
+            ClientRole::Producer,
+            ClientRole::Admin,
+        ] {
+            match self.client_for(role).validate() {
+                Ok(()) => {}
+                Err(kafka_client::Error::Config { key, message }) => {
+                    return Err(Error::Config {
+                        key,
+                        message: format!(
+                            "{message} (a client setting, passed to librdkafka: see its CONFIGURATION.md for names and values)"
+                        ),
+                    });
+                }
+                Err(other) => return Err(Error::client("checking the client settings", other)),
+            }
         }
         Ok(())
     }

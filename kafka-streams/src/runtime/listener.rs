@@ -224,8 +224,10 @@ impl RebalanceListener for TaskListener {
                 set.forget(tp);
             }
             for id in ids {
-                set.active.remove(&id);
-                set.suspended.remove(&id);
+                let gone = set.active.remove(&id).or_else(|| set.suspended.remove(&id));
+                if let Some(owned) = gone {
+                    set.drop_cached(&owned.changelogs);
+                }
             }
         }
         self.env

@@ -19,6 +19,10 @@ pub struct StreamsMetrics {
     pub records_failed_to_produce: u64,
     /// Records produced (sinks, repartition topics, changelogs).
     pub records_produced: u64,
+    /// Records processed but dropped by an operator, as Kafka Streams'
+    /// `dropped-records`: late for their window, or a null key or value
+    /// reaching an aggregation.
+    pub records_dropped: u64,
     /// Repartition records skipped because their upstream result was
     /// applied already (the upstream task processed its input again after
     /// a crash or a failed commit).
@@ -65,6 +69,7 @@ pub(crate) struct MetricsRecorder {
     pub(crate) records_dead_lettered: AtomicU64,
     pub(crate) records_failed_to_produce: AtomicU64,
     pub(crate) records_produced: AtomicU64,
+    pub(crate) records_dropped: AtomicU64,
     pub(crate) duplicates_skipped: AtomicU64,
     pub(crate) commits: AtomicU64,
     pub(crate) transactions_aborted: AtomicU64,
@@ -132,6 +137,7 @@ impl MetricsRecorder {
             records_dead_lettered: get(&self.records_dead_lettered),
             records_failed_to_produce: get(&self.records_failed_to_produce),
             records_produced: get(&self.records_produced),
+            records_dropped: get(&self.records_dropped),
             duplicates_skipped: get(&self.duplicates_skipped),
             commits: get(&self.commits),
             transactions_aborted: get(&self.transactions_aborted),

@@ -26,6 +26,7 @@ use super::metrics::MetricsRecorder;
 use super::origin::{Origin, ORIGIN_HEADER};
 use super::task_builder::{build_task, source_partitions};
 use super::task_id::TaskId;
+use super::task_set::TaskSet;
 use super::thread_env::ThreadEnv;
 use crate::error::{Error, Result};
 use crate::task::{SinkRecord, SourceRecord};
@@ -41,6 +42,22 @@ const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 /// How long a thread shutting down waits for the others' final commits
 /// before it leaves the group anyway.
 const FINAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
+
+/// Moves the changelog records among `output[from..]` into the thread's
+/// changelog cache, keeping the order of the others.
+fn route_changelogs(
+    set: &mut TaskSet,
+    output: &mut Vec<SinkRecord>,
+    scratch: &mut Vec<SinkRecord>,
+    from: usize,
+) {
+    scratch.extend(output.drain(from..));
+    for sink in scratch.drain(..) {
+        if let Some(other) = set.cache_changelog(sink) {
+            output.push(other);
+        }
+    }
+}
 
 /// Runs stream thread `thread` until shutdown or a fatal error.
 pub(crate) async fn run(
@@ -80,6 +97,8 @@ struct Worker {
     env: Arc<ThreadEnv>,
     consumer: Consumer<Vec<u8>, Vec<u8>>,
     output: Vec<SinkRecord>,
+    /// A reused buffer for splitting changelog records from the output.
+    scratch: Vec<SinkRecord>,
     next_commit: Instant,
     next_punctuate: Instant,
 }
@@ -116,6 +135,7 @@ impl Worker {
             env,
             consumer,
             output: Vec::new(),
+            scratch: Vec::new(),
         })
     }
 
@@ -258,8 +278,11 @@ impl Worker {
                 MetricsRecorder::add(&app.metrics.duplicates_skipped, 1);
                 Ok(())
             } else {
+                let dropped_before = owned.task.dropped_records();
                 let result = owned.task.process(source);
                 owned.task.drain_into(&mut self.output);
+                let dropped = owned.task.dropped_records() - dropped_before;
+                MetricsRecorder::add(&app.metrics.records_dropped, dropped);
                 result
             };
             // Ids for repartition records: the same input yields the same ids.
@@ -270,9 +293,13 @@ impl Worker {
                     origin.index += 1;
                 }
             }
-            *set.processed_by_topic
-                .entry(tp.topic().to_string())
-                .or_insert(0) += 1;
+            match set.processed_by_topic.get_mut(tp.topic()) {
+                Some(n) => *n += 1,
+                None => {
+                    set.processed_by_topic.insert(tp.topic().to_string(), 1);
+                }
+            }
+            route_changelogs(&mut set, &mut self.output, &mut self.scratch, first_output);
             set.offsets.insert(tp, next_offset);
             result
         };
@@ -327,11 +354,17 @@ impl Worker {
         let now = super::now_ms();
         {
             let mut set = self.env.thread.lock_tasks();
+            let first_output = self.output.len();
+            let mut result = Ok(());
             for owned in set.active.values_mut() {
-                let result = owned.task.punctuate(now);
+                result = owned.task.punctuate(now);
                 owned.task.drain_into(&mut self.output);
-                result?;
+                if result.is_err() {
+                    break;
+                }
             }
+            route_changelogs(&mut set, &mut self.output, &mut self.scratch, first_output);
+            result?;
         }
         self.send_output().await
     }
@@ -419,6 +452,11 @@ impl Worker {
     /// Rebuilds every task from its changelogs up to its last commit and
     /// moves the consumer back to the committed offsets.
     async fn rewind_tasks(&mut self) -> Result<()> {
+        {
+            let mut set = self.env.thread.lock_tasks();
+            let changelogs = set.changelogs(None);
+            set.drop_cached(&changelogs);
+        }
         let ids: Vec<TaskId> = self
             .env
             .thread

@@ -147,6 +147,8 @@ impl ThreadEnv {
         &self,
         partitions: Option<&[TopicPartition]>,
     ) -> Result<Vec<CommitEntry>> {
+        let cached = self.thread.lock_tasks().drain_changelog_cache();
+        self.send(cached).await?;
         self.flush_output().await?;
         let changelogs = self.thread.lock_tasks().changelogs(partitions);
         // Ends are asked through the restore consumer: its connection is

@@ -17,7 +17,8 @@ pub(crate) struct TaskCore {
     pub(crate) stream_time: Option<i64>,
     pub(crate) wall_clock: i64,
     pub(crate) origin: RecordOrigin,
-    /// Records dropped because their window (or join window) had closed.
+    /// Records dropped because their window (or join window) had closed,
+    /// or because an aggregation got a null key or value.
     pub(crate) dropped_records: u64,
 }
 

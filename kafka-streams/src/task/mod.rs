@@ -174,8 +174,9 @@ impl StreamTask {
     }
 
     /// How many records this task dropped because they arrived after their
-    /// window (or join window) had closed: `window end + grace` reached by
-    /// stream time. Windowed aggregations, session aggregations and
+    /// window (or join window) had closed (`window end + grace` reached by
+    /// stream time), or because a key-value or windowed aggregation got a
+    /// null key or value, which it cannot group (as Kafka Streams does). Windowed aggregations, session aggregations and
     /// stream-stream joins count a record once, however many windows it
     /// missed; each drop is also logged at debug level. A runtime exposes
     /// this as the task's `dropped-records` metric.

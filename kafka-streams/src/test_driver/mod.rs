@@ -180,8 +180,9 @@ impl TopologyTestDriver {
     }
 
     /// How many records the tasks dropped because they arrived after their
-    /// window closed (window end + grace reached by stream time), summed
-    /// over the driver's tasks.
+    /// window closed (window end + grace reached by stream time) or because
+    /// an aggregation got a null key or value, summed over the driver's
+    /// tasks.
     pub fn dropped_records(&self) -> u64 {
         self.state.borrow().dropped_records()
     }

@@ -22,12 +22,10 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggreg
         record: Record<K, V>,
         ctx: &mut ProcessorContext<'_, K, Change<VA>>,
     ) -> Result<()> {
-        // As in Kafka Streams, records with a null key or value are skipped.
+        // As in Kafka Streams, records with a null key or value are dropped
+        // and counted (`dropped-records`).
         let (Some(key), Some(value)) = (record.key(), record.value()) else {
-            tracing::debug!(
-                processor = ctx.processor_name(),
-                "skipping a record with a null key or value"
-            );
+            ctx.record_dropped("a null key or value: an aggregation cannot group it");
             return Ok(());
         };
         let mut store = ctx.key_value_store::<K, VA>(&self.store)?;

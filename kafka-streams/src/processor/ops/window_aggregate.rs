@@ -3,8 +3,8 @@
 //!
 //! Kafka's `KStreamWindowAggregate`, checked against its source: the
 //! processor keeps its own observed stream time (the largest timestamp of
-//! the records it processed; records with a null key or value are skipped
-//! first and do not move it). For each window of the record (start order),
+//! the records it processed; records with a null key or value are dropped
+//! first, counted in `dropped_records`, and do not move it). For each window of the record (start order),
 //! a window with `end + grace <= stream time` is closed: the record is not
 //! added to it. A record that missed at least one window is counted once in
 //! the task's `dropped_records` and logged at debug level. Every open window
@@ -36,10 +36,7 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, Windowed<K>, Change<VA>>
         ctx: &mut ProcessorContext<'_, Windowed<K>, Change<VA>>,
     ) -> Result<()> {
         let (Some(key), Some(value)) = (record.key(), record.value()) else {
-            tracing::debug!(
-                processor = ctx.processor_name(),
-                "skipping a record with a null key or value"
-            );
+            ctx.record_dropped("a null key or value: an aggregation cannot group it");
             return Ok(());
         };
         let ts = record.timestamp();
