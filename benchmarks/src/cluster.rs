@@ -122,7 +122,7 @@ fn run_id() -> String {
 /// which keeps at most 5 MiB per partition (3 MiB used here, for headroom).
 pub(crate) fn partitions_for(bytes: u64) -> i32 {
     let per_partition = 3 * 1024 * 1024;
-    (bytes.div_ceil(per_partition) as i32).clamp(4, 64)
+    bytes.div_ceil(per_partition).clamp(4, 64) as i32
 }
 
 #[cfg(test)]

@@ -67,6 +67,9 @@ struct Args {
     /// when KAFKA_BOOTSTRAP_SERVERS is set; otherwise the phase is skipped.
     #[arg(long)]
     quix_broker: Option<String>,
+    /// Stream threads of the streams word count.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
     /// Word count lines for the Quix Streams comparison (default: 50,000, or 20,000 with --quick).
     #[arg(long)]
     quix_lines: Option<u64>,
@@ -115,7 +118,7 @@ impl Plan {
                 .quix_lines
                 .unwrap_or(if quick { 20_000 } else { 50_000 }),
             store_entries: if quick { 200_000 } else { 1_000_000 },
-            threads: 2,
+            threads: args.threads,
         }
     }
 }
@@ -253,6 +256,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         rows.extend(stores::run(&plan));
     }
 
+    notes.extend(wordcount::take_notes());
     let table = stats::table(&rows);
     let elapsed = started.elapsed();
     let mut report = format!(

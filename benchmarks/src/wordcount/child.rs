@@ -41,8 +41,11 @@ pub(crate) async fn streams(args: &ChildArgs) -> Result<Outcome, Failure> {
         .bootstrap_servers(&args.bootstrap)
         .num_stream_threads(args.threads)
         .commit_interval(Duration::from_millis(100))
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "500");
+        // Generous: two busy cores must not make the group think a member died
+        // (a rebalance restores stores from changelogs that the embedded
+        // cluster has truncated).
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "1000");
     let mut streams = KafkaStreams::new(wordcount::topology()?, config)?;
     streams.start().await?;
     let target = args.expected.lines + args.expected.words;
@@ -120,8 +123,8 @@ pub(crate) fn floor(args: &ChildArgs) -> Result<Outcome, Failure> {
     config
         .set("group.id", &args.group)
         .set("auto.offset.reset", "earliest")
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "500");
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "1000");
     let consumer: BaseConsumer = config.create()?;
     consumer.subscribe(&[INPUT_TOPIC])?;
 

@@ -53,7 +53,7 @@ impl Lines {
     pub(crate) fn new(count: u64) -> Self {
         Lines {
             vocabulary: (0..VOCABULARY).map(vocabulary_word).collect(),
-            rng: Rng(0x5EED_0F_CAFE),
+            rng: Rng(0x005E_ED0F_CAFE),
             left: count,
         }
     }

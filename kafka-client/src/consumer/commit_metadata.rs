@@ -71,19 +71,27 @@ impl Core {
                     list.elements()
                         .iter()
                         .map(|e| {
+                            let tp = TopicPartition::new(e.topic(), e.partition());
+                            // A partition the coordinator could not answer
+                            // for is an error, never "nothing committed".
+                            e.error().map_err(|source| Error::Partition {
+                                operation: "reading the committed offset",
+                                partition: tp.clone(),
+                                source,
+                            })?;
                             let committed = match e.offset() {
                                 RdOffset::Offset(n) if n >= 0 => {
                                     Some((n, e.metadata().to_string()))
                                 }
                                 _ => None,
                             };
-                            (TopicPartition::new(e.topic(), e.partition()), committed)
+                            Ok((tp, committed))
                         })
-                        .collect::<BTreeMap<_, _>>()
+                        .collect::<Result<BTreeMap<_, _>>>()
                 })
             })
             .await?;
-        answer.map_err(|e| Error::kafka("reading committed offsets", e))
+        answer.map_err(|e| Error::kafka("reading committed offsets", e))?
     }
 }
 

@@ -23,7 +23,7 @@ use kafka_client::TopicPartition;
 
 use super::app::ThreadStatus;
 use super::metrics::MetricsRecorder;
-use super::task_builder::{build_task, source_partitions};
+use super::task_builder::{build_task, read_committed, source_partitions};
 use super::task_id::TaskId;
 use super::thread_env::ThreadEnv;
 
@@ -148,7 +148,7 @@ impl RebalanceListener for TaskListener {
         // Build and restore outside the lock; insert only complete tasks.
         for id in missing {
             let sources = source_partitions(&self.env.app, id);
-            let committed = consumer.committed_with_metadata(&sources).await?;
+            let committed = read_committed(|| consumer.committed_with_metadata(&sources)).await?;
             let task = build_task(&self.env, id, &committed).await?;
             self.env.thread.lock_tasks().active.insert(id, task);
         }

@@ -24,7 +24,7 @@ use super::handlers::DeserializationHandler;
 use super::listener::TaskListener;
 use super::metrics::MetricsRecorder;
 use super::origin::{Origin, ORIGIN_HEADER};
-use super::task_builder::{build_task, source_partitions};
+use super::task_builder::{build_task, read_committed, source_partitions};
 use super::task_id::TaskId;
 use super::task_set::TaskSet;
 use super::thread_env::ThreadEnv;
@@ -467,11 +467,8 @@ impl Worker {
             .collect();
         for id in ids {
             let sources = source_partitions(&self.env.app, id);
-            let committed = self
-                .consumer
-                .committed_with_metadata(&sources)
-                .await
-                .map_err(|e| Error::client("reading committed offsets", e))?;
+            let consumer = &self.consumer;
+            let committed = read_committed(|| consumer.committed_with_metadata(&sources)).await?;
             let task = build_task(&self.env, id, &committed).await?;
             for tp in &sources {
                 let to = match committed.get(tp).and_then(|c| c.as_ref()) {

@@ -19,6 +19,34 @@ use crate::task::StreamTask;
 /// What the group committed for some partitions: offset and metadata.
 pub(crate) type Committed = BTreeMap<TopicPartition, Option<(i64, String)>>;
 
+/// Reads what the group committed, retrying while the coordinator cannot
+/// answer (it may be in the middle of a rebalance): a task's restore
+/// depends on it, and "nothing committed" must never be guessed.
+pub(crate) async fn read_committed<F, Fut>(mut fetch: F) -> Result<Committed>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = kafka_client::Result<Committed>>,
+{
+    const ATTEMPTS: u32 = 20;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match fetch().await {
+            Ok(committed) => return Ok(committed),
+            Err(error) if attempt < ATTEMPTS => {
+                tracing::debug!(%error, attempt, "reading committed offsets failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            Err(error) => {
+                return Err(crate::error::Error::client(
+                    "reading committed offsets",
+                    error,
+                ))
+            }
+        }
+    }
+}
+
 /// A task's source partitions (one per source topic), sorted.
 pub(crate) fn source_partitions(app: &AppContext, id: TaskId) -> Vec<TopicPartition> {
     let application_id = app.application_id();
