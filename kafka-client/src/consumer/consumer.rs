@@ -232,6 +232,24 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
         }
     }
 
+    /// The next record if one is ready now, without waiting: `Ok(None)`
+    /// when none is. Serves the group's rebalances first, as
+    /// [`recv`](Consumer::recv) does (so it may await a listener), and sets
+    /// no timer: a loop that drains what is ready with `try_recv` and waits
+    /// with `recv` only when nothing is, pays for no wakeup per record.
+    pub async fn try_recv(&self) -> Result<Option<ConsumerRecord<K, V>>> {
+        let _turn = self.turn.lock().await;
+        self.core.store_processed(None);
+        loop {
+            rebalance::serve_pending(&self.core, self.listener.as_deref()).await?;
+            match self.poll_once() {
+                Polled::Item(item) => return item.map(Some),
+                Polled::Again => continue,
+                Polled::Empty => return Ok(None),
+            }
+        }
+    }
+
     fn poll_once(&self) -> Polled<K, V> {
         match self.core.base().poll(Duration::ZERO) {
             None => Polled::Empty,

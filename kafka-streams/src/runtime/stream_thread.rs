@@ -34,6 +34,9 @@ use crate::task::{SinkRecord, SourceRecord};
 /// How many times in a row an aborted transaction is retried before the
 /// thread gives up.
 const MAX_REWINDS: u32 = 5;
+/// How many ready records a thread processes before it looks at its
+/// commit and punctuation deadlines.
+const BATCH: usize = 256;
 /// How often wall-clock punctuations are checked.
 const PUNCTUATE_INTERVAL: Duration = Duration::from_millis(100);
 /// The pause after a consumer error that is not fatal, so that a persistent
@@ -185,6 +188,25 @@ impl Worker {
             if *shutdown.borrow() {
                 return Ok(());
             }
+            // First what is ready now, without a timer per record.
+            let mut drained = 0;
+            while drained < BATCH {
+                match self.consumer.try_recv().await {
+                    Ok(Some(record)) => {
+                        self.process(record).await?;
+                        drained += 1;
+                    }
+                    Ok(None) => break,
+                    Err(error) => {
+                        self.consumer_error(error).await?;
+                        break;
+                    }
+                }
+            }
+            if drained > 0 {
+                self.on_deadlines().await?;
+                continue;
+            }
             let wake = self.next_commit.min(self.next_punctuate);
             let wait = wake.saturating_duration_since(Instant::now());
             // While the rebalance listener moves or restores tasks, `recv`
@@ -209,16 +231,22 @@ impl Worker {
                     Ok(Err(error)) => self.consumer_error(error).await?,
                 },
             }
-            let now = Instant::now();
-            if now >= self.next_punctuate {
-                self.punctuate().await?;
-                self.next_punctuate = now + PUNCTUATE_INTERVAL;
-            }
-            if now >= self.next_commit {
-                self.commit().await?;
-                self.next_commit = Instant::now() + self.env.app.config.commit_interval_ref();
-            }
+            self.on_deadlines().await?;
         }
+    }
+
+    /// Runs the punctuations and the commit that are due.
+    async fn on_deadlines(&mut self) -> Result<()> {
+        let now = Instant::now();
+        if now >= self.next_punctuate {
+            self.punctuate().await?;
+            self.next_punctuate = now + PUNCTUATE_INTERVAL;
+        }
+        if now >= self.next_commit {
+            self.commit().await?;
+            self.next_commit = Instant::now() + self.env.app.config.commit_interval_ref();
+        }
+        Ok(())
     }
 
     async fn consumer_error(&mut self, error: kafka_client::Error) -> Result<()> {
