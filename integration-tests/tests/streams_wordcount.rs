@@ -141,16 +141,19 @@ async fn clean_close_commits_every_source_partition_to_its_end() {
         ends.iter().map(|(p, end)| (*p, Some(*end))).collect();
     assert_eq!(committed, wanted, "committed input offsets after close");
 
-    // The repartition topic holds one record per word; its committed
-    // offsets are its ends too.
+    // The repartition topic holds at least one record per word: more when
+    // a rebalance (the second thread's first join) made the first task
+    // process its input again after a refused commit; the downstream task
+    // skips those copies (the store above is exact). Its committed offsets
+    // are its ends too.
     let words = word_total(&lines) as usize;
     let repartition_ends = end_offsets_by_reading(&broker, repartition, words, TIMEOUT)
         .await
         .unwrap();
-    assert_eq!(
-        repartition_ends.values().sum::<i64>(),
-        words as i64,
-        "records in the repartition topic"
+    let repartitioned = repartition_ends.values().sum::<i64>();
+    assert!(
+        repartitioned >= words as i64,
+        "records in the repartition topic: {repartitioned} for {words} words"
     );
     let committed = committed_offsets(&broker, &application_id, repartition)
         .await
