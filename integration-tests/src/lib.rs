@@ -111,7 +111,7 @@ impl TestBroker {
             (BrokerKind::External, Feature::Transactions)
                 if std::env::var("KAFKA_SUPPORTS_TRANSACTIONS").as_deref() != Ok("1") =>
             {
-                Some("set KAFKA_SUPPORTS_TRANSACTIONS=1 for a broker that completes transactions (Apache Kafka); tansu 0.6 does not serve EndTxn")
+                Some("set KAFKA_SUPPORTS_TRANSACTIONS=1 for a broker that completes transactions (Apache Kafka); tansu 0.6 leaves aborted records visible")
             }
             (BrokerKind::External, Feature::CorrectEndOffsets)
                 if std::env::var("KAFKA_SUPPORTS_END_OFFSETS").as_deref() != Ok("1") =>
