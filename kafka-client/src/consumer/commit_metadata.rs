@@ -18,23 +18,30 @@ use crate::record::TopicPartition;
 /// the metadata to store with it.
 pub type CommitWithMetadata = (TopicPartition, i64, String);
 
-fn list_with_metadata(entries: &[CommitWithMetadata]) -> Result<TopicPartitionList> {
+/// The list librdkafka commits: each partition's next offset to read,
+/// with its metadata when given. Shared by every commit of this module's
+/// consumer, with or without metadata.
+pub(super) fn offsets_list<'a>(
+    entries: impl ExactSizeIterator<Item = (&'a TopicPartition, i64, Option<&'a str>)>,
+) -> Result<TopicPartitionList> {
     let mut list = TopicPartitionList::with_capacity(entries.len());
     for (tp, offset, metadata) in entries {
-        if *offset < 0 {
+        if offset < 0 {
             return Err(Error::InvalidState {
                 operation: "commit",
                 reason: format!("offset {offset} for {tp} is negative"),
             });
         }
-        list.add_partition_offset(tp.topic(), tp.partition(), RdOffset::Offset(*offset))
+        list.add_partition_offset(tp.topic(), tp.partition(), RdOffset::Offset(offset))
             .map_err(|source| Error::Partition {
-                operation: "preparing a commit",
+                operation: "commit",
                 partition: tp.clone(),
                 source,
             })?;
-        if let Some(mut element) = list.find_partition(tp.topic(), tp.partition()) {
-            element.set_metadata(metadata.as_str());
+        if let (Some(metadata), Some(mut element)) =
+            (metadata, list.find_partition(tp.topic(), tp.partition()))
+        {
+            element.set_metadata(metadata);
         }
     }
     Ok(list)
@@ -46,7 +53,11 @@ impl Core {
         if entries.is_empty() {
             return Ok(());
         }
-        let list = list_with_metadata(entries)?;
+        let list = offsets_list(
+            entries
+                .iter()
+                .map(|(tp, offset, metadata)| (tp, *offset, Some(metadata.as_str()))),
+        )?;
         tracing::debug!(partitions = entries.len(), "committing with metadata");
         self.blocking("committing offsets", move |base| {
             base.commit(&list, CommitMode::Sync)

@@ -453,21 +453,9 @@ impl Core {
         if offsets.is_empty() {
             return Ok(None);
         }
-        let mut list = TopicPartitionList::with_capacity(offsets.len());
-        for (tp, offset) in offsets {
-            if *offset < 0 {
-                return Err(Error::InvalidState {
-                    operation: "commit",
-                    reason: format!("offset {offset} for {tp} is negative"),
-                });
-            }
-            list.add_partition_offset(tp.topic(), tp.partition(), RdOffset::Offset(*offset))
-                .map_err(|source| Error::Partition {
-                    operation: "commit",
-                    partition: tp.clone(),
-                    source,
-                })?;
-        }
+        let list = super::commit_metadata::offsets_list(
+            offsets.iter().map(|(tp, offset)| (tp, *offset, None)),
+        )?;
         Ok(Some(list))
     }
 
