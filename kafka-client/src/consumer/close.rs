@@ -51,7 +51,7 @@ impl<K, V> Consumer<K, V> {
     }
 
     async fn leave(&self) -> Result<()> {
-        let _turn = self.turn.lock().await;
+        let _turn = self.turn.take().await;
         let listener = self.listener.as_deref();
         let mut failure = rebalance::serve_pending(&self.core, listener).await.err();
         self.core.store_processed(None);

@@ -18,6 +18,7 @@ use super::group_metadata::GroupMetadata;
 use super::listener::RebalanceListener;
 use super::offsets::Offset;
 use super::rebalance;
+use super::turn::Turn;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::record::{ConsumerRecord, TopicPartition};
@@ -56,7 +57,7 @@ pub struct Consumer<K, V> {
     value: Arc<dyn Deserializer<V>>,
     pub(super) listener: Option<Arc<dyn RebalanceListener>>,
     /// One `recv` at a time: records and rebalances are served in order.
-    pub(super) turn: tokio::sync::Mutex<()>,
+    pub(super) turn: Turn,
 }
 
 impl<K, V> fmt::Debug for Consumer<K, V> {
@@ -106,7 +107,7 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
             key,
             value,
             listener,
-            turn: tokio::sync::Mutex::new(()),
+            turn: Turn::default(),
         }
     }
 
@@ -214,7 +215,7 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     /// [`Consumer::last_client_error`]. Bound the wait with
     /// `tokio::time::timeout` if needed: cancelling `recv` loses no record.
     pub async fn recv(&self) -> Result<ConsumerRecord<K, V>> {
-        let _turn = self.turn.lock().await;
+        let _turn = self.turn.take().await;
         // The application asked for more: what it got before is processed.
         self.core.store_processed(None);
         loop {
@@ -238,7 +239,7 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     /// no timer: a loop that drains what is ready with `try_recv` and waits
     /// with `recv` only when nothing is, pays for no wakeup per record.
     pub async fn try_recv(&self) -> Result<Option<ConsumerRecord<K, V>>> {
-        let _turn = self.turn.lock().await;
+        let _turn = self.turn.take().await;
         self.core.store_processed(None);
         loop {
             rebalance::serve_pending(&self.core, self.listener.as_deref()).await?;
@@ -254,11 +255,11 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
         match self.core.base().poll(Duration::ZERO) {
             None => Polled::Empty,
             Some(Ok(message)) => {
-                let record = decode(&message, &*self.key, &*self.value);
-                self.core.record_consumed(
-                    TopicPartition::new(message.topic(), message.partition()),
-                    message.offset(),
-                );
+                // rdkafka checks the topic name's UTF-8 on every call.
+                let topic = message.topic();
+                let record = decode(&message, topic, &*self.key, &*self.value);
+                self.core
+                    .record_consumed(topic, message.partition(), message.offset());
                 Polled::Item(record)
             }
             Some(Err(error)) => match self.core.consumption_error(error) {

@@ -4,7 +4,7 @@
 //! errors are kept where the application can see them.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -54,6 +54,9 @@ pub(crate) struct PendingRebalance {
 /// The context given to librdkafka.
 pub(crate) struct ConsumerCtx {
     pending: Mutex<VecDeque<PendingRebalance>>,
+    /// How many rebalances `pending` holds, readable without its lock:
+    /// `recv` looks for one before every record.
+    pending_count: AtomicUsize,
     /// Set when the consumer is being dropped without `close()`: rebalances
     /// are then applied at once, since no task will run the listener.
     apply_directly: AtomicBool,
@@ -71,6 +74,7 @@ impl ConsumerCtx {
     pub(crate) fn new(wakeup: Arc<Notify>) -> Self {
         ConsumerCtx {
             pending: Mutex::new(VecDeque::new()),
+            pending_count: AtomicUsize::new(0),
             apply_directly: AtomicBool::new(false),
             wakeup,
             served: AtomicBool::new(false),
@@ -85,6 +89,9 @@ impl ConsumerCtx {
 
     /// The oldest rebalance waiting to be served, if any.
     pub(crate) fn front(&self) -> Option<PendingRebalance> {
+        if self.pending_count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         self.pending().front().cloned()
     }
 
@@ -97,18 +104,22 @@ impl ConsumerCtx {
 
     /// Removes the oldest waiting rebalance once it has been served.
     pub(crate) fn pop_front(&self) {
-        self.pending().pop_front();
+        let mut pending = self.pending();
+        pending.pop_front();
+        self.pending_count.store(pending.len(), Ordering::Release);
     }
 
     pub(crate) fn has_pending(&self) -> bool {
-        !self.pending().is_empty()
+        self.pending_count.load(Ordering::Acquire) > 0
     }
 
     /// From now on rebalances are applied inside librdkafka's callback,
     /// without a listener; returns the ones already waiting.
     pub(crate) fn switch_to_direct(&self) -> Vec<PendingRebalance> {
         self.apply_directly.store(true, Ordering::SeqCst);
-        self.pending().drain(..).collect()
+        let mut pending = self.pending();
+        self.pending_count.store(0, Ordering::Release);
+        pending.drain(..).collect()
     }
 
     /// The wakeup signalled when the consumer queue becomes non-empty.
@@ -235,12 +246,15 @@ impl ConsumerContext for ConsumerCtx {
             ?partitions,
             "rebalance handed to the application's task"
         );
-        self.pending().push_back(PendingRebalance {
+        let mut pending = self.pending();
+        pending.push_back(PendingRebalance {
             kind,
             partitions,
             lost: None,
             applied: false,
         });
+        self.pending_count.store(pending.len(), Ordering::Release);
+        drop(pending);
         self.note_served();
     }
 

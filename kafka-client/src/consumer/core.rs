@@ -14,6 +14,7 @@ use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
 use super::context::{list_of, partitions_of, ConsumerCtx};
 use super::offsets::Offset;
+use super::positions::PositionTable;
 use crate::error::{Error, Result};
 use crate::record::TopicPartition;
 
@@ -41,9 +42,9 @@ pub(crate) enum Mode {
 struct Tracking {
     /// The next offset to read per partition: a handed-out record's offset
     /// + 1, or the target of the last seek. What `commit()` commits.
-    positions: HashMap<TopicPartition, i64>,
+    positions: PositionTable,
     /// Positions not yet given to librdkafka's offset store (auto-commit).
-    unstored: HashMap<TopicPartition, i64>,
+    unstored: PositionTable,
 }
 
 pub(crate) struct Core {
@@ -372,14 +373,16 @@ impl Core {
             }
             tokio::time::sleep(SEEK_RETRY).await;
         }
-        self.tracking().positions.insert(tp.clone(), target);
+        self.tracking()
+            .positions
+            .set(tp.topic(), tp.partition(), target);
         tracing::debug!(partition = %tp, offset = target, "seeked");
         Ok(target)
     }
 
     /// The next offset to read in an assigned partition, if known.
     pub(crate) fn position(&self, tp: &TopicPartition) -> Result<Option<i64>> {
-        if let Some(&position) = self.tracking().positions.get(tp) {
+        if let Some(position) = self.tracking().positions.get(tp) {
             return Ok(Some(position));
         }
         self.ensure_assigned(tp, "read the position")?;
@@ -461,23 +464,17 @@ impl Core {
 
     /// The position of every partition that has one: what `commit()` commits.
     pub(crate) fn consumed_offsets(&self) -> Vec<(TopicPartition, i64)> {
-        let mut offsets: Vec<_> = self
-            .tracking()
-            .positions
-            .iter()
-            .map(|(tp, offset)| (tp.clone(), *offset))
-            .collect();
-        offsets.sort();
-        offsets
+        self.tracking().positions.entries()
     }
 
     /// Notes that the record at `offset` was handed to the application.
-    pub(crate) fn record_consumed(&self, tp: TopicPartition, offset: i64) {
+    /// It costs no allocation: this runs for every record.
+    pub(crate) fn record_consumed(&self, topic: &str, partition: i32, offset: i64) {
         let mut tracking = self.tracking();
         if self.auto_commit {
-            tracking.unstored.insert(tp.clone(), offset + 1);
+            tracking.unstored.set(topic, partition, offset + 1);
         }
-        tracking.positions.insert(tp, offset + 1);
+        tracking.positions.set(topic, partition, offset + 1);
     }
 
     /// With auto-commit on, gives the positions of records handed out so far
@@ -490,10 +487,10 @@ impl Core {
         let unstored: Vec<(TopicPartition, i64)> = {
             let mut tracking = self.tracking();
             match only {
-                None => tracking.unstored.drain().collect(),
+                None => tracking.unstored.drain(),
                 Some(partitions) => partitions
                     .iter()
-                    .filter_map(|tp| tracking.unstored.remove_entry(tp))
+                    .filter_map(|tp| Some((tp.clone(), tracking.unstored.remove(tp)?)))
                     .collect(),
             }
         };

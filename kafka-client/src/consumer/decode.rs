@@ -7,14 +7,14 @@ use crate::error::{DeserializationError, Error, Result};
 use crate::record::{ConsumerRecord, Headers};
 use crate::serde::Deserializer;
 
-/// Decodes a message. A key or value its deserializer rejects gives
+/// Decodes a message of `topic` (its topic, read once by the caller). A key or value its deserializer rejects gives
 /// [`Error::Deserialization`] with the record's coordinates and raw bytes.
 pub(crate) fn decode<K: 'static, V: 'static>(
     message: &BorrowedMessage<'_>,
+    topic: &str,
     key_deserializer: &dyn Deserializer<K>,
     value_deserializer: &dyn Deserializer<V>,
 ) -> Result<ConsumerRecord<K, V>> {
-    let topic = message.topic();
     let key = match message.key() {
         None => None,
         Some(bytes) => match key_deserializer.deserialize(topic, bytes) {

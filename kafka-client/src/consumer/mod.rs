@@ -121,7 +121,9 @@ mod group_metadata;
 mod handle;
 mod listener;
 mod offsets;
+mod positions;
 mod rebalance;
+mod turn;
 
 /// The attribute to put on an `impl RebalanceListener` block (re-exported
 /// so that implementing the trait needs no extra dependency).
