@@ -185,9 +185,11 @@ fn windowed_state_is_change_logged_with_kafka_key_layout() {
     let (driver, _out) = tumbling(10, 0);
     let input = driver.create_input_topic("in", StringSerde, StringSerde);
     input.pipe_input_at("k".into(), "a".into(), 12).unwrap();
-    input.pipe_input_at("k".into(), "b".into(), 25).unwrap(); // closes [10, 20): purged
-                                                              // The changelog key is `key ++ window start` (8 bytes big-endian); read
-                                                              // with the String serde it shows those bytes after "k".
+    // Closes [10, 20), which is purged.
+    input.pipe_input_at("k".into(), "b".into(), 25).unwrap();
+    // The changelog key is `key ++ window start` (8 bytes big-endian); read
+    // with the String serde it shows those bytes after "k". Each record's
+    // changed keys are logged once, in key order.
     let log = driver.changelog::<String, i64>("counts").unwrap();
     let entries: Vec<(Vec<u8>, Option<i64>)> = log
         .into_iter()
@@ -196,6 +198,6 @@ fn windowed_state_is_change_logged_with_kafka_key_layout() {
     let key = |start: i64| [b"k".as_slice(), &start.to_be_bytes()].concat();
     assert_eq!(
         entries,
-        vec![(key(10), Some(1)), (key(20), Some(1)), (key(10), None)]
+        vec![(key(10), Some(1)), (key(10), None), (key(20), Some(1))]
     );
 }

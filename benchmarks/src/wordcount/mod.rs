@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC};
+use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC, STORE};
 use kafka_client::{Admin, NewTopic};
 
 use self::input::{Expected, Lines};
@@ -285,9 +285,13 @@ async fn run_child(command: Command) -> Result<Outcome, Failure> {
 /// 5 MiB per partition, so a 1M-line input cannot sit there in advance,
 /// and a repartition topic whose readers fall far behind loses records.
 /// So this process feeds the input while the child runs, keeping at most
-/// `MAX_BACKLOG_WORDS` words between what it produced and what has
-/// reached the output topic (its end offsets, which the embedded cluster
-/// reports exactly). Both systems are fed the same way.
+/// `MAX_BACKLOG_WORDS` words between what it produced and what the child
+/// has counted. The floor writes one output record per word: its output
+/// topic's end offsets (which the embedded cluster reports exactly) say how
+/// far it is. The streams topology writes each word to its repartition
+/// topic and, through its record cache, far fewer output records: what its
+/// group committed on the repartition topic (every 100 ms) says how many
+/// words it counted.
 async fn fed_run(
     system: System,
     group: &str,
@@ -316,7 +320,15 @@ async fn fed_run(
     let config = cluster.rd_config();
     let lines = expected.lines;
     let bootstrap = cluster.bootstrap().to_string();
-    let fed = tokio::task::spawn_blocking(move || feed(&config, &bootstrap, lines)).await?;
+    let progress = match system {
+        System::Streams => Progress::Committed {
+            group: group.to_string(),
+            topic: format!("{group}-{STORE}-repartition"),
+        },
+        _ => Progress::Output,
+    };
+    let fed =
+        tokio::task::spawn_blocking(move || feed(&config, &bootstrap, lines, &progress)).await?;
     let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await??;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
@@ -333,19 +345,53 @@ const EMBEDDED_PARTITIONS: i32 = 16;
 /// How far the input may run ahead of the output, in words.
 const MAX_BACKLOG_WORDS: i64 = 400_000;
 
+/// How the feeder sees how many words a child has counted.
+#[derive(Debug)]
+enum Progress {
+    /// The output topic's end offsets: one record per word.
+    Output,
+    /// The offsets `group` committed on `topic`: one record per word.
+    Committed { group: String, topic: String },
+}
+
 /// Produces the lines round-robin over the input's partitions, pausing
-/// while the output is more than `MAX_BACKLOG_WORDS` behind.
-fn feed(config: &rdkafka::ClientConfig, bootstrap: &str, lines: u64) -> Result<(), Failure> {
+/// while the child is more than `MAX_BACKLOG_WORDS` words behind.
+fn feed(
+    config: &rdkafka::ClientConfig,
+    bootstrap: &str,
+    lines: u64,
+    progress: &Progress,
+) -> Result<(), Failure> {
     use rdkafka::consumer::{BaseConsumer, Consumer as _};
     let mut producer_config = config.clone();
     producer_config.set("linger.ms", "5");
     let producer = PolledProducer::new(&producer_config)?;
-    let watcher: BaseConsumer = config.create()?;
+    let mut watcher_config = config.clone();
+    if let Progress::Committed { group, .. } = progress {
+        // Only reads the group's commits; never joins it.
+        watcher_config.set("group.id", group);
+    }
+    let watcher: BaseConsumer = watcher_config.create()?;
     let timeout = std::time::Duration::from_secs(10);
     let output_records = || -> Result<i64, Failure> {
         let mut total = 0;
-        for p in 0..EMBEDDED_PARTITIONS {
-            total += watcher.fetch_watermarks(OUTPUT_TOPIC, p, timeout)?.1;
+        match progress {
+            Progress::Output => {
+                for p in 0..EMBEDDED_PARTITIONS {
+                    total += watcher.fetch_watermarks(OUTPUT_TOPIC, p, timeout)?.1;
+                }
+            }
+            Progress::Committed { topic, .. } => {
+                let mut list = rdkafka::TopicPartitionList::new();
+                for p in 0..EMBEDDED_PARTITIONS {
+                    list.add_partition(topic, p);
+                }
+                for entry in watcher.committed_offsets(list, timeout)?.elements() {
+                    if let rdkafka::Offset::Offset(n) = entry.offset() {
+                        total += n;
+                    }
+                }
+            }
         }
         Ok(total)
     };

@@ -116,6 +116,21 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
         self.env.core.store_mut(name)?.session_mut::<K, V>()
     }
 
+    /// How many keys this processor may hold back in a record cache
+    /// ([`ForwardCache`](super::forward_cache::ForwardCache)): 0 when it must
+    /// forward at once, because caching is off or because a repartition
+    /// topic is downstream in this sub-topology (records sent there at a
+    /// commit, not for an input record, could not carry the ids that make
+    /// re-sent copies recognizable).
+    pub(crate) fn forward_cache_capacity(&self) -> usize {
+        let core = &*self.env.core;
+        if core.cacheable.get(self.env.node).copied().unwrap_or(false) {
+            core.forward_cache_capacity
+        } else {
+            0
+        }
+    }
+
     fn check_connected(&self, name: &str) -> Result<()> {
         let node = self.env.topology.node(self.env.node);
         if !node.stores().iter().any(|s| s == name) {

@@ -35,6 +35,7 @@ pub(crate) trait ErasedProcessor: Send {
     fn init(&mut self, env: Env<'_>) -> Result<()>;
     fn process(&mut self, record: AnyRecord, env: Env<'_>) -> Result<()>;
     fn punctuate(&mut self, id: PunctuationId, timestamp: i64, env: Env<'_>) -> Result<()>;
+    fn flush(&mut self, env: Env<'_>) -> Result<()>;
 }
 
 /// Makes a fresh processor for each task.
@@ -66,6 +67,10 @@ where
     fn punctuate(&mut self, id: PunctuationId, timestamp: i64, env: Env<'_>) -> Result<()> {
         self.processor
             .punctuate(id, timestamp, &mut ProcessorContext::new(env))
+    }
+
+    fn flush(&mut self, env: Env<'_>) -> Result<()> {
+        self.processor.flush(&mut ProcessorContext::new(env))
     }
 }
 

@@ -49,6 +49,7 @@
 mod change;
 mod context;
 pub(crate) mod erased;
+pub(crate) mod forward_cache;
 pub mod ops;
 mod punctuation;
 mod record;
@@ -97,6 +98,15 @@ pub trait Processor<KIn, VIn, KOut, VOut>: Send + 'static {
         ctx: &mut ProcessorContext<'_, KOut, VOut>,
     ) -> Result<()> {
         let _ = (id, timestamp, ctx);
+        Ok(())
+    }
+
+    /// Called when the task commits (the test driver: after each input
+    /// record and punctuation), before the output is sent: forward here
+    /// whatever the processor held back. The KTable aggregations forward
+    /// their record cache here; most processors hold nothing back.
+    fn flush(&mut self, ctx: &mut ProcessorContext<'_, KOut, VOut>) -> Result<()> {
+        let _ = ctx;
         Ok(())
     }
 }

@@ -41,14 +41,10 @@ pub(crate) struct ThreadHandle {
 }
 
 impl ThreadHandle {
-    pub(crate) fn new(index: usize, changelog_topics: &[String]) -> Self {
-        let mut tasks = TaskSet::default();
-        for topic in changelog_topics {
-            tasks.changelog_cache.insert(topic.clone(), HashMap::new());
-        }
+    pub(crate) fn new(index: usize) -> Self {
         ThreadHandle {
             index,
-            tasks: Mutex::new(tasks),
+            tasks: Mutex::new(TaskSet::default()),
             status: AtomicU8::new(ThreadStatus::Rebalancing as u8),
             done_committing: AtomicBool::new(false),
             done_committing_signal: Notify::new(),

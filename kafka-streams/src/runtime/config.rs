@@ -152,6 +152,7 @@ pub struct StreamsConfig {
     deserialization_handler: DeserializationHandler,
     production_handler: ProductionHandler,
     replication_factor: i32,
+    cache_max_keys: usize,
 }
 
 impl StreamsConfig {
@@ -166,12 +167,14 @@ impl StreamsConfig {
             deserialization_handler: DeserializationHandler::LogAndFail,
             production_handler: ProductionHandler::Fail,
             replication_factor: 1,
+            cache_max_keys: crate::task::DEFAULT_FORWARD_CACHE_CAPACITY,
         }
     }
 
     /// Builds a configuration from Kafka Streams property names
     /// (`application.id`, `num.stream.threads`, `commit.interval.ms`,
-    /// `processing.guarantee`, `replication.factor`); every other property is
+    /// `processing.guarantee`, `replication.factor`, and this crate's
+    /// `statestore.cache.max.keys`); every other property is
     /// passed to the clients, where librdkafka checks it by name.
     pub fn from_properties<K, V>(properties: impl IntoIterator<Item = (K, V)>) -> Result<Self>
     where
@@ -188,7 +191,8 @@ impl StreamsConfig {
                 "num.stream.threads"
                 | "commit.interval.ms"
                 | "processing.guarantee"
-                | "replication.factor" => rest.push((key.to_string(), value.to_string())),
+                | "replication.factor"
+                | "statestore.cache.max.keys" => rest.push((key.to_string(), value.to_string())),
                 _ => client = client.set(key, value),
             }
         }
@@ -217,6 +221,12 @@ impl StreamsConfig {
                 }
                 "processing.guarantee" => {
                     config = config.processing_guarantee(value.parse().map_err(bad)?);
+                }
+                "statestore.cache.max.keys" => {
+                    let n: usize = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not a whole number")))?;
+                    config = config.cache_max_keys(n);
                 }
                 _ => {
                     let n: i32 = value
@@ -285,6 +295,19 @@ impl StreamsConfig {
         self
     }
 
+    /// The record cache of the KTable aggregations (`count`, `reduce`,
+    /// `aggregate`): how many keys each one (per task) holds back before it
+    /// forwards them all; they are forwarded at every commit anyway. A key
+    /// updated many times between commits then goes downstream once, with
+    /// its latest value, as with Kafka Streams' `statestore.cache.max.bytes`
+    /// (this bounds keys, not bytes). 0 forwards every update at once.
+    /// Default 10,000. An aggregation with a repartition topic downstream
+    /// (a re-grouped table) never caches: see the runtime's guarantees.
+    pub fn cache_max_keys(mut self, keys: usize) -> Self {
+        self.cache_max_keys = keys;
+        self
+    }
+
     /// The application id.
     pub fn application_id(&self) -> &str {
         &self.application_id
@@ -326,6 +349,11 @@ impl StreamsConfig {
     /// The commit interval.
     pub fn commit_interval_ref(&self) -> Duration {
         self.commit_interval
+    }
+
+    /// The record cache size in keys (see [`cache_max_keys`](Self::cache_max_keys)).
+    pub fn cache_max_keys_ref(&self) -> usize {
+        self.cache_max_keys
     }
 
     /// The processing guarantee.

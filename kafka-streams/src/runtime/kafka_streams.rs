@@ -115,13 +115,8 @@ impl KafkaStreams {
             .enumerate()
             .map(|(i, topic)| (topic.clone(), u16::try_from(i).unwrap_or(u16::MAX)))
             .collect();
-        let changelog_topics: Vec<String> = plan
-            .changelog_topics
-            .iter()
-            .map(|(topic, _)| topic.clone())
-            .collect();
         let threads: Vec<Arc<ThreadHandle>> = (0..self.config.num_stream_threads_ref())
-            .map(|i| Arc::new(ThreadHandle::new(i, &changelog_topics)))
+            .map(|i| Arc::new(ThreadHandle::new(i)))
             .collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = Arc::new(AppContext {

@@ -224,10 +224,9 @@ impl RebalanceListener for TaskListener {
                 set.forget(tp);
             }
             for id in ids {
-                let gone = set.active.remove(&id).or_else(|| set.suspended.remove(&id));
-                if let Some(owned) = gone {
-                    set.drop_cached(&owned.changelogs);
-                }
+                // Dropped with what its stores and caches had not sent.
+                set.active.remove(&id);
+                set.suspended.remove(&id);
             }
         }
         self.env

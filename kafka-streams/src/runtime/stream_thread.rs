@@ -26,7 +26,6 @@ use super::metrics::MetricsRecorder;
 use super::origin::{Origin, ORIGIN_HEADER};
 use super::task_builder::{build_task, read_committed, source_partitions};
 use super::task_id::TaskId;
-use super::task_set::TaskSet;
 use super::thread_env::ThreadEnv;
 use crate::error::{Error, Result};
 use crate::task::{SinkRecord, SourceRecord};
@@ -48,19 +47,6 @@ const FINAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 
 /// Moves the changelog records among `output[from..]` into the thread's
 /// changelog cache, keeping the order of the others.
-fn route_changelogs(
-    set: &mut TaskSet,
-    output: &mut Vec<SinkRecord>,
-    scratch: &mut Vec<SinkRecord>,
-    from: usize,
-) {
-    scratch.extend(output.drain(from..));
-    for sink in scratch.drain(..) {
-        if let Some(other) = set.cache_changelog(sink) {
-            output.push(other);
-        }
-    }
-}
 
 /// Runs stream thread `thread` until shutdown or a fatal error.
 pub(crate) async fn run(
@@ -100,8 +86,6 @@ struct Worker {
     env: Arc<ThreadEnv>,
     consumer: Consumer<Vec<u8>, Vec<u8>>,
     output: Vec<SinkRecord>,
-    /// A reused buffer for splitting changelog records from the output.
-    scratch: Vec<SinkRecord>,
     next_commit: Instant,
     next_punctuate: Instant,
 }
@@ -138,7 +122,6 @@ impl Worker {
             env,
             consumer,
             output: Vec::new(),
-            scratch: Vec::new(),
         })
     }
 
@@ -327,7 +310,6 @@ impl Worker {
                     set.processed_by_topic.insert(tp.topic().to_string(), 1);
                 }
             }
-            route_changelogs(&mut set, &mut self.output, &mut self.scratch, first_output);
             set.offsets.insert(tp, next_offset);
             result
         };
@@ -382,7 +364,6 @@ impl Worker {
         let now = super::now_ms();
         {
             let mut set = self.env.thread.lock_tasks();
-            let first_output = self.output.len();
             let mut result = Ok(());
             for owned in set.active.values_mut() {
                 result = owned.task.punctuate(now);
@@ -391,7 +372,6 @@ impl Worker {
                     break;
                 }
             }
-            route_changelogs(&mut set, &mut self.output, &mut self.scratch, first_output);
             result?;
         }
         self.send_output().await
@@ -480,11 +460,6 @@ impl Worker {
     /// Rebuilds every task from its changelogs up to its last commit and
     /// moves the consumer back to the committed offsets.
     async fn rewind_tasks(&mut self) -> Result<()> {
-        {
-            let mut set = self.env.thread.lock_tasks();
-            let changelogs = set.changelogs(None);
-            set.drop_cached(&changelogs);
-        }
         let ids: Vec<TaskId> = self
             .env
             .thread

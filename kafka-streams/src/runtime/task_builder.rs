@@ -81,6 +81,7 @@ pub(crate) async fn build_task(
         application_id,
         super::now_ms(),
     )?;
+    task.set_forward_cache_capacity(app.config.cache_max_keys_ref());
     let sources = source_partitions(app, id);
     let changelog_topics = app
         .topology

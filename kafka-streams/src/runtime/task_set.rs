@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use kafka_client::{Headers, TopicPartition};
+use kafka_client::TopicPartition;
 
 use super::commit_meta::CommitMeta;
 use super::origin::Origin;
@@ -60,19 +60,6 @@ pub(crate) struct TaskSet {
     pub(crate) processed_by_topic: HashMap<String, u64>,
     /// Records sent per topic, since start (live).
     pub(crate) produced_by_topic: HashMap<String, u64>,
-    /// The record cache for changelogs: per changelog topic, the latest
-    /// change of each (partition, key) since the last commit. A changelog
-    /// only needs each key's latest value, so updates are coalesced here and
-    /// sent when a commit begins, before the end offsets are read.
-    pub(crate) changelog_cache: HashMap<String, HashMap<(i32, Vec<u8>), CachedChange>>,
-}
-
-/// A changelog update waiting in the cache.
-#[derive(Debug)]
-pub(crate) struct CachedChange {
-    value: Option<Vec<u8>>,
-    timestamp: i64,
-    headers: Headers,
 }
 
 /// One partition's commit: offset and metadata.
@@ -145,52 +132,24 @@ impl TaskSet {
             .collect()
     }
 
-    /// Keeps a changelog record in the cache (replacing an older change of
-    /// the same key); hands any other record back.
-    pub(crate) fn cache_changelog(&mut self, sink: SinkRecord) -> Option<SinkRecord> {
-        let (Some(partition), Some(cache)) =
-            (sink.partition, self.changelog_cache.get_mut(&sink.topic))
-        else {
-            return Some(sink);
-        };
-        let Some(key) = sink.key else {
-            return Some(SinkRecord { key: None, ..sink });
-        };
-        cache.insert(
-            (partition, key),
-            CachedChange {
-                value: sink.value,
-                timestamp: sink.timestamp,
-                headers: sink.headers,
-            },
-        );
-        None
-    }
-
-    /// Takes every cached changelog change, as records to send.
-    pub(crate) fn drain_changelog_cache(&mut self) -> Vec<SinkRecord> {
+    /// Before a commit of the tasks owning `partitions` (all when `None`):
+    /// what they held back (record caches, changed store keys) as records
+    /// to send. Updates are coalesced per key between commits: a changelog
+    /// only needs each key's latest value, and downstream of a table only
+    /// its latest state.
+    pub(crate) fn flush(
+        &mut self,
+        partitions: Option<&[TopicPartition]>,
+    ) -> crate::Result<Vec<SinkRecord>> {
         let mut out = Vec::new();
-        for (topic, cache) in &mut self.changelog_cache {
-            out.extend(cache.drain().map(|((partition, key), change)| SinkRecord {
-                topic: topic.clone(),
-                partition: Some(partition),
-                key: Some(key),
-                value: change.value,
-                timestamp: change.timestamp,
-                headers: change.headers,
-            }));
-        }
-        out
-    }
-
-    /// Forgets the cached changes of these changelog partitions (their
-    /// tasks are gone without a commit, or rewound).
-    pub(crate) fn drop_cached(&mut self, changelogs: &[TopicPartition]) {
-        for tp in changelogs {
-            if let Some(cache) = self.changelog_cache.get_mut(tp.topic()) {
-                cache.retain(|(partition, _), _| *partition != tp.partition());
+        for owned in self.active.values_mut() {
+            if partitions.is_some_and(|only| !owned.sources.iter().any(|tp| only.contains(tp))) {
+                continue;
             }
+            owned.task.flush()?;
+            owned.task.drain_into(&mut out);
         }
+        Ok(out)
     }
 
     /// Task names, as metrics show them.

@@ -147,8 +147,8 @@ impl ThreadEnv {
         &self,
         partitions: Option<&[TopicPartition]>,
     ) -> Result<Vec<CommitEntry>> {
-        let cached = self.thread.lock_tasks().drain_changelog_cache();
-        self.send(cached).await?;
+        let held_back = self.thread.lock_tasks().flush(partitions)?;
+        self.send(held_back).await?;
         self.flush_output().await?;
         let changelogs = self.thread.lock_tasks().changelogs(partitions);
         // Ends are asked through the restore consumer: its connection is

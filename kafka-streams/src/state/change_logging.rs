@@ -1,5 +1,6 @@
-//! The change-logging layer: every update becomes a changelog entry.
+//! The change-logging layer: every updated key becomes a changelog entry.
 
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use super::{BytesIter, KeyValueBytesStore};
@@ -14,23 +15,34 @@ pub struct ChangelogEntry {
     pub value: Option<Vec<u8>>,
 }
 
-/// Wraps a bytes store and records every `put` and `delete` as a
-/// [`ChangelogEntry`], in order, until [`drain`](Self::drain) takes them.
+/// Wraps a bytes store and remembers which keys `put` and `delete` changed;
+/// [`drain`](Self::drain) turns each into one [`ChangelogEntry`] with the
+/// key's value at that moment (a tombstone if it is gone).
+///
+/// A changelog topic is compacted: only each key's latest value matters
+/// for a restore. So, like Kafka Streams' record cache, this sends one
+/// record per changed key and commit interval instead of one per update
+/// (the runtime drains at each commit, the test driver after each record).
 ///
 /// ```
 /// use kafka_streams::state::{ChangeLoggingKeyValueStore, ChangelogEntry, InMemoryKeyValueStore, KeyValueBytesStore};
 /// let mut store = ChangeLoggingKeyValueStore::new(Box::new(InMemoryKeyValueStore::new()));
-/// store.put(b"k".to_vec(), b"v".to_vec());
-/// store.delete(b"k");
+/// store.put(b"k".to_vec(), b"1".to_vec());
+/// store.put(b"k".to_vec(), b"2".to_vec());
+/// store.put(b"gone".to_vec(), b"x".to_vec());
+/// store.delete(b"gone");
+/// assert_eq!(store.pending(), 2);
 /// assert_eq!(store.drain(), vec![
-///     ChangelogEntry { key: b"k".to_vec(), value: Some(b"v".to_vec()) },
-///     ChangelogEntry { key: b"k".to_vec(), value: None },
+///     ChangelogEntry { key: b"gone".to_vec(), value: None },
+///     ChangelogEntry { key: b"k".to_vec(), value: Some(b"2".to_vec()) },
 /// ]);
+/// assert!(store.drain().is_empty());
 /// ```
 #[derive(Debug)]
 pub struct ChangeLoggingKeyValueStore {
     inner: Box<dyn KeyValueBytesStore>,
-    pending: Vec<ChangelogEntry>,
+    /// Keys changed since the last drain.
+    dirty: BTreeSet<Vec<u8>>,
 }
 
 impl ChangeLoggingKeyValueStore {
@@ -38,13 +50,32 @@ impl ChangeLoggingKeyValueStore {
     pub fn new(inner: Box<dyn KeyValueBytesStore>) -> Self {
         ChangeLoggingKeyValueStore {
             inner,
-            pending: Vec::new(),
+            dirty: BTreeSet::new(),
         }
     }
 
-    /// Takes the entries logged since the last call, oldest first.
+    /// One entry per key changed since the last call, in key order, with
+    /// the key's current value.
     pub fn drain(&mut self) -> Vec<ChangelogEntry> {
-        std::mem::take(&mut self.pending)
+        let dirty = std::mem::take(&mut self.dirty);
+        dirty
+            .into_iter()
+            .map(|key| {
+                let value = self.inner.get(&key).map(<[u8]>::to_vec);
+                ChangelogEntry { key, value }
+            })
+            .collect()
+    }
+
+    /// How many keys changed since the last [`drain`](Self::drain).
+    pub fn pending(&self) -> usize {
+        self.dirty.len()
+    }
+
+    fn mark(&mut self, key: &[u8]) {
+        if !self.dirty.contains(key) {
+            self.dirty.insert(key.to_vec());
+        }
     }
 
     /// The wrapped store, for restoring without logging.
@@ -59,18 +90,12 @@ impl KeyValueBytesStore for ChangeLoggingKeyValueStore {
     }
 
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.pending.push(ChangelogEntry {
-            key: key.clone(),
-            value: Some(value.clone()),
-        });
+        self.mark(&key);
         self.inner.put(key, value);
     }
 
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        self.pending.push(ChangelogEntry {
-            key: key.to_vec(),
-            value: None,
-        });
+        self.mark(key);
         self.inner.delete(key)
     }
 

@@ -21,7 +21,8 @@ pub(crate) enum SlotStore {
 /// One store of one task.
 #[derive(Debug)]
 pub(crate) struct StoreSlot {
-    name: String,
+    /// Shared with every typed handle (one is made per record).
+    name: Arc<str>,
     serdes: Arc<StoreSerdes>,
     store: SlotStore,
 }
@@ -29,7 +30,7 @@ pub(crate) struct StoreSlot {
 impl StoreSlot {
     pub(crate) fn new(name: String, serdes: Arc<StoreSerdes>, store: SlotStore) -> Self {
         StoreSlot {
-            name,
+            name: name.into(),
             serdes,
             store,
         }
@@ -41,7 +42,7 @@ impl StoreSlot {
         match (keys, values) {
             (Some(k), Some(v)) => Ok(Codec::new(self.name.clone(), k.clone(), v.clone())),
             _ => Err(Error::StoreTypeMismatch {
-                store: self.name.clone(),
+                store: self.name.to_string(),
                 expected: format!(
                     "<{}, {}>",
                     std::any::type_name::<K>(),
@@ -107,7 +108,17 @@ impl StoreSlot {
         super::restore(target, key, value);
     }
 
-    /// The changelog entries since the last call (none when not logged).
+    /// How many changelog entries a [`drain_changelog`](Self::drain_changelog)
+    /// would give now.
+    pub(crate) fn changelog_pending(&self) -> usize {
+        match &self.store {
+            SlotStore::Logged(s) => s.pending(),
+            SlotStore::Plain(_) => 0,
+        }
+    }
+
+    /// The changelog entries since the last call (none when not logged):
+    /// each changed key once, with its current value.
     pub(crate) fn drain_changelog(&mut self) -> Vec<ChangelogEntry> {
         match &mut self.store {
             SlotStore::Logged(s) => s.drain(),

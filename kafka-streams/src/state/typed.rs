@@ -1,6 +1,7 @@
 //! The typed layer: serializes keys and values around a bytes store.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use kafka_client::serde::{Deserializer, Serializer, SharedSerde};
 
@@ -9,13 +10,13 @@ use crate::error::{Error, Result};
 
 /// A store's name and serdes.
 pub(crate) struct Codec<K, V> {
-    name: String,
+    name: Arc<str>,
     keys: SharedSerde<K>,
     values: SharedSerde<V>,
 }
 
 impl<K: 'static, V: 'static> Codec<K, V> {
-    pub(crate) fn new(name: String, keys: SharedSerde<K>, values: SharedSerde<V>) -> Self {
+    pub(crate) fn new(name: Arc<str>, keys: SharedSerde<K>, values: SharedSerde<V>) -> Self {
         Codec { name, keys, values }
     }
 
@@ -30,7 +31,7 @@ impl<K: 'static, V: 'static> Codec<K, V> {
         source: kafka_client::serde::SerdeError,
     ) -> Error {
         Error::StoreSerde {
-            store: self.name.clone(),
+            store: self.name.to_string(),
             operation,
             part,
             source,
@@ -128,6 +129,11 @@ impl<'a, K: 'static, V: 'static> KeyValueStoreHandle<'a, K, V> {
     /// The store's name.
     pub fn name(&self) -> &str {
         self.codec.name()
+    }
+
+    /// `key` as the store keeps it (for a record cache keyed like it).
+    pub(crate) fn key_bytes(&self, key: &K) -> Result<Vec<u8>> {
+        self.codec.key_bytes(key)
     }
 }
 

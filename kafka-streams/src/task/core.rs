@@ -20,6 +20,11 @@ pub(crate) struct TaskCore {
     /// Records dropped because their window (or join window) had closed,
     /// or because an aggregation got a null key or value.
     pub(crate) dropped_records: u64,
+    /// How many keys each processor's record cache may hold (0: no caches).
+    pub(crate) forward_cache_capacity: usize,
+    /// Per node: whether it may cache (no repartition sink downstream in
+    /// this sub-topology).
+    pub(crate) cacheable: Vec<bool>,
 }
 
 impl TaskCore {

@@ -10,7 +10,10 @@
 //!    synchronously (depth first, as Kafka Streams does), fires stream-time
 //!    punctuations as stream time advances, and buffers what they produce;
 //! 3. calls [`StreamTask::punctuate`] with the wall-clock time now and then;
-//! 4. collects the buffered [`SinkRecord`]s ([`StreamTask::drain_output`]):
+//! 4. before each commit, calls [`StreamTask::flush`]: the processors
+//!    forward what they held back (the KTable aggregations' record caches)
+//!    and each store's changed keys become changelog records;
+//! 5. collects the buffered [`SinkRecord`]s ([`StreamTask::drain_output`]):
 //!    user sink records, repartition records (partition `None`: partition by
 //!    murmur2 of the key) and changelog records (partition = task partition),
 //!    sends them, and only then commits the input offsets.
@@ -43,7 +46,16 @@ use crate::processor::erased::{AnyRecord, Env, ErasedProcessor, Outbox};
 use crate::processor::sink::SinkEnv;
 use crate::processor::{PunctuationType, Schedule};
 use crate::state::{ReadOnlyKeyValueView, StoreSlot};
-use crate::topology::{changelog_topic_name, NodeId, NodeKind, Topology};
+use crate::topology::{changelog_topic_name, NodeId, NodeKind, SinkTopic, Topology};
+
+/// How many keys a processor's record cache holds by default before it
+/// forwards them all (see [`StreamTask::set_forward_cache_capacity`]).
+pub(crate) const DEFAULT_FORWARD_CACHE_CAPACITY: usize = 10_000;
+
+/// How many changed keys a store may collect before the task turns them
+/// into changelog records without waiting for the commit: bounds the
+/// memory of a long commit interval over many keys.
+const MAX_PENDING_CHANGELOG: usize = 10_000;
 
 /// One sub-topology running for one partition.
 pub(crate) struct StreamTask {
@@ -133,6 +145,8 @@ impl StreamTask {
                 timestamp: wall_clock_ms,
             },
             dropped_records: 0,
+            forward_cache_capacity: DEFAULT_FORWARD_CACHE_CAPACITY,
+            cacheable: cacheable_nodes(&topology),
         };
         Ok(StreamTask {
             topology,
@@ -144,6 +158,13 @@ impl StreamTask {
             output: Vec::new(),
             initialized: false,
         })
+    }
+
+    /// How many keys each processor's record cache may hold before it
+    /// forwards them all; 0 turns the caches off (every update is forwarded
+    /// at once).
+    pub(crate) fn set_forward_cache_capacity(&mut self, capacity: usize) {
+        self.core.forward_cache_capacity = capacity;
     }
 
     /// The sub-topology this task runs.
@@ -261,10 +282,35 @@ impl StreamTask {
         let mut outbox = Outbox::new();
         decoder.fan_out(typed, &self.topology, node, &mut outbox)?;
         self.run(outbox)?;
-        self.flush_changelogs(timestamp);
         if let Some(now) = self.core.stream_time {
             self.punctuate_due(PunctuationType::StreamTime, now)?;
         }
+        if self
+            .core
+            .stores
+            .values()
+            .any(|s| s.changelog_pending() >= MAX_PENDING_CHANGELOG)
+        {
+            self.flush_changelogs();
+        }
+        Ok(())
+    }
+
+    /// Before a commit: every processor forwards what it held back (in
+    /// topology order, each forwarded record running downstream at once),
+    /// then each store's changed keys become changelog records. All of it
+    /// lands in the output buffer.
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        if self.initialized {
+            let mut ids: Vec<NodeId> = self.processors.keys().copied().collect();
+            ids.sort_unstable();
+            for node in ids {
+                let mut outbox = Outbox::new();
+                self.call(node, &mut outbox, |p, env| p.flush(env))?;
+                self.run(outbox)?;
+            }
+        }
+        self.flush_changelogs();
         Ok(())
     }
 
@@ -327,7 +373,6 @@ impl StreamTask {
                 p.punctuate(schedule.id, now, env)
             })?;
             self.run(outbox)?;
-            self.flush_changelogs(now);
         }
         Ok(())
     }
@@ -402,9 +447,11 @@ impl StreamTask {
         Ok(())
     }
 
-    /// Turns the stores' logged updates into changelog records.
-    fn flush_changelogs(&mut self, timestamp: i64) {
+    /// Turns the stores' changed keys into changelog records, stamped with
+    /// stream time (wall-clock time before the first record).
+    fn flush_changelogs(&mut self) {
         let partition = self.core.partition;
+        let timestamp = self.core.stream_time.unwrap_or(self.core.wall_clock);
         for (name, slot) in self.core.stores.iter_mut() {
             let Some(topic) = self.changelogs.get(name) else {
                 continue;
@@ -421,6 +468,33 @@ impl StreamTask {
             }
         }
     }
+}
+
+/// Per node of `topology`: whether no repartition sink is downstream of it
+/// (children never cross sub-topologies, so this stays in its own).
+fn cacheable_nodes(topology: &Topology) -> Vec<bool> {
+    let nodes = topology.nodes();
+    let feeds_repartition = |start: NodeId| {
+        let mut stack = vec![start];
+        let mut seen = vec![false; nodes.len()];
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id], true) {
+                continue;
+            }
+            if let NodeKind::Sink {
+                topic: SinkTopic::Fixed(topic),
+                ..
+            } = &nodes[id].kind
+            {
+                if topic.is_repartition() {
+                    return true;
+                }
+            }
+            stack.extend(nodes[id].children().iter().copied());
+        }
+        false
+    };
+    (0..nodes.len()).map(|id| !feeds_repartition(id)).collect()
 }
 
 #[cfg(test)]

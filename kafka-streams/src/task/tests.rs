@@ -70,7 +70,7 @@ fn first_subtopology_writes_repartition_records_without_a_partition() {
 }
 
 #[test]
-fn restored_state_is_continued_and_every_update_is_logged() {
+fn restored_state_is_continued_and_updates_wait_for_the_flush() {
     let topology = counting_topology();
     let mut task = StreamTask::new(topology, 1, 3, APP, 0).unwrap();
     assert_eq!((task.subtopology(), task.partition()), (1, 3));
@@ -86,35 +86,71 @@ fn restored_state_is_continued_and_every_update_is_logged() {
     let err = task.restore("nope", b"k", None).unwrap_err();
     assert!(matches!(err, Error::UnknownStore { .. }), "{err:?}");
     // Restoring writes no changelog records.
+    task.flush().unwrap();
     assert!(task.drain_output().is_empty());
 
-    task.process(record(
-        "app-counts-repartition",
-        7,
-        20,
-        Some(b"hello"),
-        b"hello",
-    ))
-    .unwrap();
+    for (offset, ts) in [(7, 20), (8, 15)] {
+        task.process(record(
+            "app-counts-repartition",
+            offset,
+            ts,
+            Some(b"hello"),
+            b"hello",
+        ))
+        .unwrap();
+    }
+    // The table update waits in the record cache, the changelog record in
+    // the store, until the flush before a commit.
+    assert!(task.drain_output().is_empty());
+    let store = task.key_value_store::<String, i64>("counts").unwrap();
+    assert_eq!(store.get(&"hello".to_string()).unwrap(), Some(7));
+
+    task.flush().unwrap();
     let mut out = Vec::new();
     task.drain_into(&mut out);
     assert_eq!(out.len(), 2, "{out:?}");
     assert_eq!(out[0].topic, "out");
     assert_eq!(out[0].partition, None);
     assert_eq!(out[0].key.as_deref(), Some(&b"hello"[..]));
-    assert_eq!(out[0].value.as_deref(), Some(&6i64.to_be_bytes()[..]));
+    assert_eq!(out[0].value.as_deref(), Some(&7i64.to_be_bytes()[..]));
+    assert_eq!(out[0].timestamp, 15, "the latest update's timestamp");
     assert_eq!(out[1].topic, "app-counts-changelog");
     assert_eq!(out[1].partition, Some(3));
-    assert_eq!(out[1].value.as_deref(), Some(&6i64.to_be_bytes()[..]));
-    assert_eq!(out[1].timestamp, 20);
+    assert_eq!(out[1].value.as_deref(), Some(&7i64.to_be_bytes()[..]));
+    assert_eq!(out[1].timestamp, 20, "stream time");
+    task.flush().unwrap();
+    assert!(task.drain_output().is_empty());
 
     let store = task.key_value_store::<String, i64>("counts").unwrap();
-    assert_eq!(store.get(&"hello".to_string()).unwrap(), Some(6));
     assert_eq!(store.get(&"gone".to_string()).unwrap(), None);
     assert!(matches!(
         task.key_value_store::<i64, i64>("counts"),
         Err(Error::StoreTypeMismatch { .. })
     ));
+}
+
+#[test]
+fn an_aggregation_feeding_a_repartition_topic_forwards_at_once() {
+    // Table re-grouping: the first count's updates go through a repartition
+    // topic to the second, so they are not cached (a record sent at a
+    // commit could not carry the id that makes a re-sent copy known).
+    let builder = StreamsBuilder::new();
+    builder
+        .stream::<String, String>("words", Consumed::default())
+        .group_by(|_k, w| w.clone(), Grouped::default())
+        .count(Materialized::as_store("counts"))
+        .group_by(
+            |word: &String, n: &i64| (n.to_string(), word.clone()),
+            Grouped::with(StringSerde, StringSerde),
+        )
+        .count(Materialized::as_store("words-per-count"));
+    let topology = Arc::new(builder.build().unwrap());
+    let mut task = StreamTask::new(topology, 1, 0, APP, 0).unwrap();
+    task.process(record("app-counts-repartition", 0, 5, Some(b"a"), b"a"))
+        .unwrap();
+    let out = task.drain_output();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(out[0].topic.ends_with("-repartition"), "{out:?}");
 }
 
 /// Emits the stream time at every stream-time punctuation.

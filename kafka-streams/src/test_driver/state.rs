@@ -118,6 +118,9 @@ impl DriverState {
         while let Some((sub, record)) = queue.pop_front() {
             let task = self.task_mut(sub)?;
             task.process(record)?;
+            // Like Kafka's test driver, a commit after every record: the
+            // record caches and changelogs are flushed at once.
+            task.flush()?;
             let produced = task.drain_output();
             self.route(produced, &mut queue);
         }
@@ -179,6 +182,7 @@ impl DriverState {
         for sub in 0..self.tasks.len() {
             let task = self.task_mut(sub)?;
             task.punctuate(now)?;
+            task.flush()?;
             let produced = task.drain_output();
             let mut queue = VecDeque::new();
             self.route(produced, &mut queue);

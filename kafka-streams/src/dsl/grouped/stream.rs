@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::dsl::kstream::repartition_through;
 use crate::dsl::{Grouped, KStream, KTable, Materialized};
 use crate::processor::erased::factory;
+use crate::processor::forward_cache::ForwardCache;
 use crate::processor::ops::{AggregateStep, StreamAggregate};
 use crate::processor::{Change, Data};
 use crate::topology::{GraphBuilder, NodeId};
@@ -94,6 +95,7 @@ impl<K: Data, V: Data> KGroupedStream<K, V> {
             factory::<_, K, V, K, Change<VA>>(move || StreamAggregate {
                 store: store_name.clone(),
                 step: step.clone(),
+                cache: ForwardCache::default(),
             }),
         );
         g.connect_store(node, store.clone());

@@ -9,6 +9,7 @@ use kafka_client::serde::SharedSerde;
 use crate::dsl::kstream::repartition_through;
 use crate::dsl::{Graph, Grouped, KTable, Materialized};
 use crate::processor::erased::factory;
+use crate::processor::forward_cache::ForwardCache;
 use crate::processor::ops::{TableAdd, TableAggregate, TableSubtract};
 use crate::processor::{Change, ChangeSerde, Data};
 use crate::topology::NodeId;
@@ -82,6 +83,7 @@ impl<K: Data, V: Data> KGroupedTable<K, V> {
                 store: store_name.clone(),
                 add: add.clone(),
                 subtract: subtract.clone(),
+                cache: ForwardCache::default(),
             }),
         );
         g.connect_store(node, store.clone());

@@ -1,9 +1,11 @@
 //! `KGroupedStream::count` / `reduce` / `aggregate`: folds each record into
-//! its key's aggregate in a store and forwards the table update.
+//! its key's aggregate in a store and forwards the table update, through
+//! the record cache (see [`ForwardCache`]).
 
 use std::sync::Arc;
 
 use crate::error::Result;
+use crate::processor::forward_cache::ForwardCache;
 use crate::processor::{Change, Data, Processor, ProcessorContext, Record};
 use crate::state::{KeyValueStore, ReadOnlyKeyValueStore};
 
@@ -14,6 +16,7 @@ pub(crate) type AggregateStep<K, V, VA> = Arc<dyn Fn(&K, &V, Option<&VA>) -> VA 
 pub(crate) struct StreamAggregate<K, V, VA> {
     pub(crate) store: String,
     pub(crate) step: AggregateStep<K, V, VA>,
+    pub(crate) cache: ForwardCache<K, VA>,
 }
 
 impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggregate<K, V, VA> {
@@ -28,17 +31,29 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggreg
             ctx.record_dropped("a null key or value: an aggregation cannot group it");
             return Ok(());
         };
+        let capacity = ctx.forward_cache_capacity();
         let mut store = ctx.key_value_store::<K, VA>(&self.store)?;
         let old = store.get(key)?;
         let new = (self.step)(key, value, old.as_ref());
         store.put(key, &new)?;
+        let cache_key = if capacity > 0 {
+            Some(store.key_bytes(key)?)
+        } else {
+            None
+        };
         let (key, _, timestamp, headers) = record.into_parts();
-        ctx.forward(Record {
+        let update = Record {
             key,
             value: Some(Change::new(Some(new), old)),
             timestamp,
             headers,
-        });
+        };
+        self.cache.put_or_forward(capacity, cache_key, update, ctx);
+        Ok(())
+    }
+
+    fn flush(&mut self, ctx: &mut ProcessorContext<'_, K, Change<VA>>) -> Result<()> {
+        self.cache.flush(ctx);
         Ok(())
     }
 }

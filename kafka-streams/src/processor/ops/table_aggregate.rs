@@ -1,9 +1,11 @@
 //! `KGroupedTable::count` / `reduce` / `aggregate`: subtracts a row's old
-//! value from its group's aggregate and adds its new value.
+//! value from its group's aggregate and adds its new value, forwarding the
+//! group's update through the record cache (see [`ForwardCache`]).
 
 use std::sync::Arc;
 
 use crate::error::Result;
+use crate::processor::forward_cache::ForwardCache;
 use crate::processor::{Change, Data, Processor, ProcessorContext, Record};
 use crate::state::{KeyValueStore, ReadOnlyKeyValueStore};
 
@@ -17,6 +19,7 @@ pub(crate) struct TableAggregate<K, V, VA> {
     pub(crate) store: String,
     pub(crate) add: TableAdd<K, V, VA>,
     pub(crate) subtract: TableSubtract<K, V, VA>,
+    pub(crate) cache: ForwardCache<K, VA>,
 }
 
 impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
@@ -30,6 +33,7 @@ impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
         let (Some(key), Some(change)) = (record.key(), record.value()) else {
             return Ok(());
         };
+        let capacity = ctx.forward_cache_capacity();
         let mut store = ctx.key_value_store::<K, VA>(&self.store)?;
         let old = store.get(key)?;
         let mut agg = old.clone();
@@ -48,7 +52,18 @@ impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
         if agg.is_none() && old.is_none() {
             return Ok(());
         }
-        ctx.forward(record.with_value(Some(Change::new(agg, old))));
+        let cache_key = if capacity > 0 {
+            Some(store.key_bytes(key)?)
+        } else {
+            None
+        };
+        let update = record.with_value(Some(Change::new(agg, old)));
+        self.cache.put_or_forward(capacity, cache_key, update, ctx);
+        Ok(())
+    }
+
+    fn flush(&mut self, ctx: &mut ProcessorContext<'_, K, Change<VA>>) -> Result<()> {
+        self.cache.flush(ctx);
         Ok(())
     }
 }
