@@ -1,5 +1,6 @@
 //! The typed producer: serializes records and hands them to the shared core.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -88,33 +89,34 @@ impl<K: DefaultSerde, V: DefaultSerde> Producer<K, V> {
 }
 
 /// A record's serialized key and value.
-struct Serialized {
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
+struct Serialized<'a> {
+    key: Option<Cow<'a, [u8]>>,
+    value: Option<Cow<'a, [u8]>>,
 }
 
 impl<K: 'static, V: 'static> Producer<K, V> {
-    fn serialize(&self, record: &ProducerRecord<K, V>) -> Result<Serialized> {
+    fn serialize<'a>(&self, record: &'a ProducerRecord<K, V>) -> Result<Serialized<'a>> {
         let topic = record.topic();
-        let key = match record.key_ref() {
-            None => None,
-            Some(key) => Some(self.key_serde.serialize(topic, key).map_err(|source| {
-                Error::Serialization {
-                    topic: topic.to_string(),
-                    part: "key",
-                    source,
-                }
-            })?),
-        };
+        let key =
+            match record.key_ref() {
+                None => None,
+                Some(key) => Some(self.key_serde.serialize_borrowed(topic, key).map_err(
+                    |source| Error::Serialization {
+                        topic: topic.to_string(),
+                        part: "key",
+                        source,
+                    },
+                )?),
+            };
         let value = match record.value_ref() {
             None => None,
-            Some(value) => Some(self.value_serde.serialize(topic, value).map_err(|source| {
-                Error::Serialization {
+            Some(value) => Some(self.value_serde.serialize_borrowed(topic, value).map_err(
+                |source| Error::Serialization {
                     topic: topic.to_string(),
                     part: "value",
                     source,
-                }
-            })?),
+                },
+            )?),
         };
         Ok(Serialized { key, value })
     }

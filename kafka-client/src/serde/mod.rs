@@ -24,6 +24,7 @@
 mod json;
 mod primitive;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -69,6 +70,17 @@ impl SerdeError {
 pub trait Serializer<T: ?Sized>: Send + Sync + 'static {
     /// Serializes `value`, bound for `topic`.
     fn serialize(&self, topic: &str, value: &T) -> Result<Vec<u8>, SerdeError>;
+
+    /// Like [`serialize`](Self::serialize), but may lend `value`'s own bytes
+    /// when it already is bytes (the producer then copies nothing before
+    /// librdkafka does). The default serializes into a new buffer.
+    fn serialize_borrowed<'a>(
+        &self,
+        topic: &str,
+        value: &'a T,
+    ) -> Result<Cow<'a, [u8]>, SerdeError> {
+        self.serialize(topic, value).map(Cow::Owned)
+    }
 }
 
 /// Turns bytes into a value.
@@ -130,6 +142,14 @@ impl<T> fmt::Debug for SharedSerde<T> {
 impl<T: 'static> Serializer<T> for SharedSerde<T> {
     fn serialize(&self, topic: &str, value: &T) -> Result<Vec<u8>, SerdeError> {
         self.0.serialize(topic, value)
+    }
+
+    fn serialize_borrowed<'a>(
+        &self,
+        topic: &str,
+        value: &'a T,
+    ) -> Result<Cow<'a, [u8]>, SerdeError> {
+        self.0.serialize_borrowed(topic, value)
     }
 }
 

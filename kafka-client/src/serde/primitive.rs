@@ -1,5 +1,7 @@
 //! Serdes for strings, numbers and raw bytes, matching Kafka's `Serdes`.
 
+use std::borrow::Cow;
+
 use super::{DefaultSerde, Deserializer, SerdeError, Serializer};
 
 /// UTF-8 strings (Kafka's `StringSerializer`). Invalid UTF-8 is an error.
@@ -82,11 +84,27 @@ impl Serializer<Vec<u8>> for BytesSerde {
     fn serialize(&self, _topic: &str, value: &Vec<u8>) -> Result<Vec<u8>, SerdeError> {
         Ok(value.clone())
     }
+
+    fn serialize_borrowed<'a>(
+        &self,
+        _topic: &str,
+        value: &'a Vec<u8>,
+    ) -> Result<Cow<'a, [u8]>, SerdeError> {
+        Ok(Cow::Borrowed(value))
+    }
 }
 
 impl Serializer<[u8]> for BytesSerde {
     fn serialize(&self, _topic: &str, value: &[u8]) -> Result<Vec<u8>, SerdeError> {
         Ok(value.to_vec())
+    }
+
+    fn serialize_borrowed<'a>(
+        &self,
+        _topic: &str,
+        value: &'a [u8],
+    ) -> Result<Cow<'a, [u8]>, SerdeError> {
+        Ok(Cow::Borrowed(value))
     }
 }
 
@@ -103,6 +121,15 @@ impl DefaultSerde for Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_are_lent_not_copied_and_other_types_are_serialized() {
+        let bytes = vec![1u8, 2, 3];
+        let lent = BytesSerde.serialize_borrowed("t", &bytes).unwrap();
+        assert!(matches!(lent, Cow::Borrowed(b) if b.as_ptr() == bytes.as_ptr()));
+        let owned = LongSerde.serialize_borrowed("t", &7).unwrap();
+        assert!(matches!(owned, Cow::Owned(ref b) if b == &7i64.to_be_bytes()));
+    }
 
     #[test]
     fn long_matches_kafka_long_serializer() {

@@ -83,7 +83,12 @@ impl<K: Data, V: Data> ForwardCache<K, V> {
 mod tests {
     use super::*;
 
-    fn update(key: &str, new: i64, old: Option<i64>, timestamp: i64) -> Record<String, Change<i64>> {
+    fn update(
+        key: &str,
+        new: i64,
+        old: Option<i64>,
+        timestamp: i64,
+    ) -> Record<String, Change<i64>> {
         Record::new(
             Some(key.to_string()),
             Some(Change::new(Some(new), old)),

@@ -24,6 +24,8 @@ pub(crate) struct SinkEnv<'a> {
     pub(crate) topology: &'a Topology,
     pub(crate) node: NodeId,
     pub(crate) application_id: &'a str,
+    /// The sink's fixed topic's full name, worked out once per task.
+    pub(crate) topic: Option<&'a str>,
     pub(crate) origin: &'a RecordOrigin,
 }
 
@@ -56,7 +58,10 @@ impl<K: Data, V: Data> SinkEncoder for TypedSink<K, V> {
     fn encode(&self, record: AnyRecord, env: SinkEnv<'_>) -> Result<SinkRecord> {
         let record = downcast::<K, V>(record, env.topology, env.node)?;
         let topic = match &self.target {
-            SinkTarget::Topic(t) => t.full_name(env.application_id),
+            SinkTarget::Topic(t) => match env.topic {
+                Some(full) => full.to_string(),
+                None => t.full_name(env.application_id),
+            },
             SinkTarget::Dynamic(choose) => choose(&record),
         };
         let failure = |part, source| Error::Serialization {

@@ -1,10 +1,10 @@
 //! What every stream thread of one application shares.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::sync::{watch, Notify};
 
 use super::config::StreamsConfig;
@@ -94,12 +94,12 @@ pub(crate) struct AppContext {
     pub(crate) state: watch::Sender<StreamsState>,
     pub(crate) shutdown: watch::Sender<bool>,
     /// Full source topic name → the sub-topology that reads it.
-    pub(crate) subtopology_of: HashMap<String, usize>,
+    pub(crate) subtopology_of: FxHashMap<String, usize>,
     /// The full names of the repartition topics.
-    pub(crate) repartition_topics: HashSet<String>,
+    pub(crate) repartition_topics: FxHashSet<String>,
     /// Every source topic's index among the sorted full names (the same on
     /// every instance), as repartition record ids name them.
-    pub(crate) source_topic_index: HashMap<String, u16>,
+    pub(crate) source_topic_index: FxHashMap<String, u16>,
     /// Names this process in transactional ids (`<app>-<process>-<thread>`).
     pub(crate) process_id: String,
 }

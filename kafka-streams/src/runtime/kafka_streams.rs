@@ -1,10 +1,10 @@
 //! `KafkaStreams`: runs a topology against a Kafka cluster.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kafka_client::Admin;
+use rustc_hash::FxHashMap;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -94,7 +94,7 @@ impl KafkaStreams {
             self.config.replication_factor_ref(),
         )
         .await?;
-        let subtopology_of: HashMap<String, usize> = plan
+        let subtopology_of: FxHashMap<String, usize> = plan
             .source_partitions
             .keys()
             .filter_map(|topic| {

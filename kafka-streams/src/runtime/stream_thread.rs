@@ -86,6 +86,8 @@ struct Worker {
     env: Arc<ThreadEnv>,
     consumer: Consumer<Vec<u8>, Vec<u8>>,
     output: Vec<SinkRecord>,
+    /// The source partition of the last record processed.
+    last_partition: TopicPartition,
     next_commit: Instant,
     next_punctuate: Instant,
 }
@@ -122,6 +124,7 @@ impl Worker {
             env,
             consumer,
             output: Vec::new(),
+            last_partition: TopicPartition::new("", -1),
         })
     }
 
@@ -255,7 +258,6 @@ impl Worker {
             subtopology,
             partition: record.partition,
         };
-        let tp = TopicPartition::new(record.topic.clone(), record.partition);
         let next_offset = record.offset + 1;
         let source = SourceRecord {
             topic: record.topic,
@@ -276,13 +278,20 @@ impl Worker {
             offset: source.offset,
             index: 0,
         };
+        let from_repartition = app.repartition_topics.contains(&source.topic);
+        // Records come in runs from one partition: no allocation then.
+        if self.last_partition.partition() != source.partition
+            || self.last_partition.topic() != source.topic
+        {
+            self.last_partition = TopicPartition::new(source.topic.clone(), source.partition);
+        }
         let result = {
             let mut set = self.env.thread.lock_tasks();
             let Some(owned) = set.active.get_mut(&id) else {
                 tracing::warn!(task = %id, "record for a task this thread does not own; skipped");
                 return Ok(());
             };
-            let duplicate = app.repartition_topics.contains(&source.topic)
+            let duplicate = from_repartition
                 && Origin::from_headers(&source.headers).is_some_and(|o| owned.seen_before(&o));
             let first_output = self.output.len();
             let result = if duplicate {
@@ -304,13 +313,19 @@ impl Worker {
                     origin.index += 1;
                 }
             }
+            let tp = &self.last_partition;
             match set.processed_by_topic.get_mut(tp.topic()) {
                 Some(n) => *n += 1,
                 None => {
                     set.processed_by_topic.insert(tp.topic().to_string(), 1);
                 }
             }
-            set.offsets.insert(tp, next_offset);
+            match set.offsets.get_mut(tp) {
+                Some(offset) => *offset = next_offset,
+                None => {
+                    set.offsets.insert(tp.clone(), next_offset);
+                }
+            }
             result
         };
         match result {

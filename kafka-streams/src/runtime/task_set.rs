@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kafka_client::TopicPartition;
+use rustc_hash::FxHashMap;
 
 use super::commit_meta::CommitMeta;
 use super::origin::Origin;
@@ -53,13 +54,13 @@ pub(crate) struct TaskSet {
     /// they need no restore); dropped otherwise.
     pub(crate) suspended: BTreeMap<TaskId, OwnedTask>,
     /// Per source partition, the next offset to commit (last processed + 1).
-    pub(crate) offsets: HashMap<TopicPartition, i64>,
+    pub(crate) offsets: FxHashMap<TopicPartition, i64>,
     /// Per source partition, what this thread last committed.
     pub(crate) committed: HashMap<TopicPartition, (i64, String)>,
     /// Records processed per source topic, since start (live).
-    pub(crate) processed_by_topic: HashMap<String, u64>,
+    pub(crate) processed_by_topic: FxHashMap<String, u64>,
     /// Records sent per topic, since start (live).
-    pub(crate) produced_by_topic: HashMap<String, u64>,
+    pub(crate) produced_by_topic: FxHashMap<String, u64>,
 }
 
 /// One partition's commit: offset and metadata.

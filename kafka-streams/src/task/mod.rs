@@ -38,6 +38,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 pub(crate) use self::core::TaskCore;
 pub(crate) use records::{SinkRecord, SourceRecord};
 
@@ -62,7 +64,9 @@ pub(crate) struct StreamTask {
     topology: Arc<Topology>,
     subtopology: usize,
     processors: HashMap<NodeId, Box<dyn ErasedProcessor>>,
-    sources: HashMap<String, NodeId>,
+    sources: FxHashMap<String, NodeId>,
+    /// The full topic name of each sink with a fixed topic.
+    sink_topics: FxHashMap<NodeId, String>,
     changelogs: BTreeMap<String, String>,
     core: TaskCore,
     output: Vec<SinkRecord>,
@@ -107,7 +111,8 @@ impl StreamTask {
             .subtopology(subtopology)
             .ok_or(Error::UnknownSubTopology(subtopology))?;
         let mut processors = HashMap::new();
-        let mut sources = HashMap::new();
+        let mut sources = FxHashMap::default();
+        let mut sink_topics = FxHashMap::default();
         for &id in &sub.nodes {
             match &topology.node(id).kind {
                 NodeKind::Processor { factory, .. } => {
@@ -115,6 +120,12 @@ impl StreamTask {
                 }
                 NodeKind::Source { topic, .. } => {
                     sources.insert(topic.full_name(application_id), id);
+                }
+                NodeKind::Sink {
+                    topic: SinkTopic::Fixed(topic),
+                    ..
+                } => {
+                    sink_topics.insert(id, topic.full_name(application_id));
                 }
                 NodeKind::Sink { .. } => {}
             }
@@ -153,6 +164,7 @@ impl StreamTask {
             subtopology,
             processors,
             sources,
+            sink_topics,
             changelogs,
             core,
             output: Vec::new(),
@@ -415,14 +427,19 @@ impl StreamTask {
     /// Runs forwarded records depth first: a record and everything it
     /// causes downstream are processed before the next forwarded record.
     fn run(&mut self, outbox: Outbox) -> Result<()> {
-        let mut stack: Vec<(NodeId, AnyRecord)> = outbox.into_iter().rev().collect();
+        if outbox.is_empty() {
+            return Ok(());
+        }
+        let mut stack: Vec<(NodeId, AnyRecord)> = outbox;
+        stack.reverse();
+        // Reused for what each processor forwards.
+        let mut forwarded = Outbox::new();
+        let topology = self.topology.clone();
         while let Some((node, record)) = stack.pop() {
-            let topology = self.topology.clone();
             match &topology.node(node).kind {
                 NodeKind::Processor { .. } => {
-                    let mut outbox = Outbox::new();
-                    self.call(node, &mut outbox, move |p, env| p.process(record, env))?;
-                    stack.extend(outbox.into_iter().rev());
+                    self.call(node, &mut forwarded, move |p, env| p.process(record, env))?;
+                    stack.extend(forwarded.drain(..).rev());
                 }
                 NodeKind::Sink { encoder, .. } => {
                     let out = encoder.encode(
@@ -431,6 +448,7 @@ impl StreamTask {
                             topology: &topology,
                             node,
                             application_id: &self.core.application_id,
+                            topic: self.sink_topics.get(&node).map(String::as_str),
                             origin: &self.core.origin,
                         },
                     )?;
