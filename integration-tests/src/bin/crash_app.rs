@@ -38,6 +38,9 @@ async fn run(
         .processing_guarantee(guarantee.parse()?)
         .num_stream_threads(2)
         .commit_interval(Duration::from_millis(100))
+        // The crash tests check every update (each count from 1 to n): no
+        // record cache, which would send only the latest count per commit.
+        .cache_max_keys(0)
         .set("session.timeout.ms", "3000")
         .set("heartbeat.interval.ms", "300");
     let mut streams = KafkaStreams::new(examples::wordcount::topology()?, config)?;
