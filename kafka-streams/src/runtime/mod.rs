@@ -42,6 +42,12 @@
 //!   [`DeserializationHandler`]; output the broker refuses through the
 //!   [`ProductionHandler`]; a failing processor stops the application in
 //!   state `Error` with a message naming the processor and the record.
+//! - **Record caches.** Between commits, a KTable aggregation forwards
+//!   only its latest update per key, and a store's changelog gets each
+//!   changed key once, at the commit (as Kafka Streams' caching does;
+//!   [`StreamsConfig::cache_max_keys`] bounds or turns off the cache). An
+//!   aggregation whose updates feed a repartition topic (a re-grouped table)
+//!   forwards every update at once, so that each carries its `ks.o` id.
 //! - **Backpressure.** Each thread processes one record at a time and
 //!   enqueues its output into librdkafka's bounded queue; a full queue makes
 //!   the thread wait, so a slow sink slows the source and memory stays

@@ -45,9 +45,6 @@ const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 /// before it leaves the group anyway.
 const FINAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 
-/// Moves the changelog records among `output[from..]` into the thread's
-/// changelog cache, keeping the order of the others.
-
 /// Runs stream thread `thread` until shutdown or a fatal error.
 pub(crate) async fn run(
     app: Arc<AppContext>,

@@ -27,14 +27,14 @@
 //! fetches by key and time. Operators remove expired windows as stream
 //! time passes their retention.
 //!
-//! # Room for more
-//! - A record cache (Kafka's `CachingKeyValueStore`) would be one more bytes
-//!   layer between the typed handle and the logging layer: it would keep the
-//!   latest value per key until the task commits, and only then write the
-//!   coalesced entries to the logging layer and forward the table updates
-//!   downstream. Table operators forward from the store's point of view
-//!   (new and old value come from the store), which is what such a cache
-//!   needs to flush through them later.
+//! # Record caches
+//! Kafka's `CachingKeyValueStore` is split in two here. The logging layer
+//! remembers the changed keys and writes each one's latest value to the
+//! changelog when the task flushes (before every commit), and the KTable
+//! aggregations keep their latest update per key in a record cache
+//! (`processor::forward_cache`) that they forward at the same flush. The
+//! store itself is always written at once, so interactive queries and
+//! other processors see every update.
 
 mod builder;
 mod change_logging;
