@@ -9,7 +9,8 @@ pub(crate) mod outcome;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC, STORE};
 use kafka_client::{Admin, NewTopic};
@@ -327,9 +328,17 @@ async fn fed_run(
         },
         _ => Progress::Output,
     };
-    let fed =
-        tokio::task::spawn_blocking(move || feed(&config, &bootstrap, lines, &progress)).await?;
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await??;
+    // The feeder stops waiting for progress once the child has exited
+    // (a failed child makes none).
+    let child_exited = Arc::new(AtomicBool::new(false));
+    let exited = child_exited.clone();
+    let feeder = tokio::task::spawn_blocking(move || {
+        feed(&config, &bootstrap, lines, &progress, &exited)
+    });
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await;
+    child_exited.store(true, Ordering::Release);
+    let fed = feeder.await?;
+    let output = output??;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!("{kind} run failed ({}): {stdout}", output.status).into());
@@ -361,6 +370,7 @@ fn feed(
     bootstrap: &str,
     lines: u64,
     progress: &Progress,
+    child_exited: &AtomicBool,
 ) -> Result<(), Failure> {
     use rdkafka::consumer::{BaseConsumer, Consumer as _};
     let mut producer_config = config.clone();
@@ -403,6 +413,9 @@ fn feed(
         producer.send(INPUT_TOPIC, Some(partition), None, line.as_bytes())?;
         if i % 5_000 == 4_999 {
             while words_fed - output_records()? > MAX_BACKLOG_WORDS {
+                if child_exited.load(Ordering::Acquire) {
+                    return Err(format!("feeding {bootstrap}: the child exited").into());
+                }
                 if started.elapsed() > std::time::Duration::from_secs(900) {
                     return Err(format!("feeding {bootstrap}: the output stopped moving").into());
                 }

@@ -2,7 +2,6 @@
 //! it: fetched once per topic, refreshed in the background when it gets old,
 //! and dropped when a delivery says the topic is gone.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::RwLock;
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 
@@ -36,7 +36,7 @@ struct Entry {
 pub(crate) struct PartitionCounts {
     epoch: Instant,
     max_age: Duration,
-    topics: RwLock<HashMap<String, Entry>>,
+    topics: RwLock<FxHashMap<String, Entry>>,
 }
 
 impl PartitionCounts {
@@ -45,7 +45,7 @@ impl PartitionCounts {
         PartitionCounts {
             epoch: Instant::now(),
             max_age,
-            topics: RwLock::new(HashMap::new()),
+            topics: RwLock::new(FxHashMap::default()),
         }
     }
 
