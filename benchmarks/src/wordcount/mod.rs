@@ -332,9 +332,8 @@ async fn fed_run(
     // (a failed child makes none).
     let child_exited = Arc::new(AtomicBool::new(false));
     let exited = child_exited.clone();
-    let feeder = tokio::task::spawn_blocking(move || {
-        feed(&config, &bootstrap, lines, &progress, &exited)
-    });
+    let feeder =
+        tokio::task::spawn_blocking(move || feed(&config, &bootstrap, lines, &progress, &exited));
     let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await;
     child_exited.store(true, Ordering::Release);
     let fed = feeder.await?;
