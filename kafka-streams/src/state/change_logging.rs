@@ -1,7 +1,8 @@
 //! The change-logging layer: every updated key becomes a changelog entry.
 
-use std::collections::BTreeSet;
 use std::ops::Bound;
+
+use rustc_hash::FxHashSet;
 
 use super::{BytesIter, KeyValueBytesStore};
 
@@ -42,7 +43,7 @@ pub struct ChangelogEntry {
 pub struct ChangeLoggingKeyValueStore {
     inner: Box<dyn KeyValueBytesStore>,
     /// Keys changed since the last drain.
-    dirty: BTreeSet<Vec<u8>>,
+    dirty: FxHashSet<Vec<u8>>,
 }
 
 impl ChangeLoggingKeyValueStore {
@@ -50,14 +51,15 @@ impl ChangeLoggingKeyValueStore {
     pub fn new(inner: Box<dyn KeyValueBytesStore>) -> Self {
         ChangeLoggingKeyValueStore {
             inner,
-            dirty: BTreeSet::new(),
+            dirty: FxHashSet::default(),
         }
     }
 
     /// One entry per key changed since the last call, in key order, with
     /// the key's current value.
     pub fn drain(&mut self) -> Vec<ChangelogEntry> {
-        let dirty = std::mem::take(&mut self.dirty);
+        let mut dirty: Vec<Vec<u8>> = self.dirty.drain().collect();
+        dirty.sort_unstable();
         dirty
             .into_iter()
             .map(|key| {
