@@ -12,6 +12,8 @@ use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
 use super::{Change, Data, ProcessorContext, Record};
+use crate::error::Result;
+use crate::state::KeyValueStoreHandle;
 
 /// Pending table updates by serialized key, in first-update order.
 pub(crate) struct ForwardCache<K, V> {
@@ -43,6 +45,19 @@ impl<K: Data, V: Data> ForwardCache<K, V> {
                 self.pending.insert(key.to_vec(), record);
             }
         }
+    }
+
+    /// The cache key of `key`: its bytes as `store` keeps them, or `None`
+    /// when `capacity` is 0 (no cache, nothing to serialize).
+    pub(crate) fn key(
+        capacity: usize,
+        store: &KeyValueStoreHandle<'_, K, V>,
+        key: &K,
+    ) -> Result<Option<Vec<u8>>> {
+        if capacity == 0 {
+            return Ok(None);
+        }
+        store.key_bytes(key).map(Some)
     }
 
     /// Forwards `record` at once when `capacity` is 0 (no cache), else

@@ -25,6 +25,11 @@ pub(crate) struct OwnedTask {
 }
 
 impl OwnedTask {
+    /// Whether this task reads one of `partitions` (any task when `None`).
+    pub(crate) fn reads_any(&self, partitions: Option<&[TopicPartition]>) -> bool {
+        partitions.is_none_or(|only| self.sources.iter().any(|tp| only.contains(tp)))
+    }
+
     /// Whether a repartition record was applied already; records it as
     /// applied otherwise.
     pub(crate) fn seen_before(&mut self, origin: &Origin) -> bool {
@@ -77,10 +82,8 @@ impl TaskSet {
     ) -> Vec<CommitEntry> {
         let mut out = Vec::new();
         for owned in self.active.values() {
-            if let Some(only) = partitions {
-                if !owned.sources.iter().any(|tp| only.contains(tp)) {
-                    continue;
-                }
+            if !owned.reads_any(partitions) {
+                continue;
             }
             let meta = CommitMeta {
                 changelogs: owned
@@ -128,7 +131,7 @@ impl TaskSet {
     pub(crate) fn changelogs(&self, partitions: Option<&[TopicPartition]>) -> Vec<TopicPartition> {
         self.active
             .values()
-            .filter(|o| partitions.is_none_or(|only| o.sources.iter().any(|tp| only.contains(tp))))
+            .filter(|o| o.reads_any(partitions))
             .flat_map(|o| o.changelogs.iter().cloned())
             .collect()
     }
@@ -144,7 +147,7 @@ impl TaskSet {
     ) -> crate::Result<Vec<SinkRecord>> {
         let mut out = Vec::new();
         for owned in self.active.values_mut() {
-            if partitions.is_some_and(|only| !owned.sources.iter().any(|tp| only.contains(tp))) {
+            if !owned.reads_any(partitions) {
                 continue;
             }
             owned.task.flush()?;

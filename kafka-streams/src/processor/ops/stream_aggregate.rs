@@ -36,11 +36,7 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggreg
         let old = store.get(key)?;
         let new = (self.step)(key, value, old.as_ref());
         store.put(key, &new)?;
-        let cache_key = if capacity > 0 {
-            Some(store.key_bytes(key)?)
-        } else {
-            None
-        };
+        let cache_key = ForwardCache::<K, VA>::key(capacity, &store, key)?;
         let (key, _, timestamp, headers) = record.into_parts();
         let update = Record {
             key,

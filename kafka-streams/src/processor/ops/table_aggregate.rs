@@ -52,11 +52,7 @@ impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
         if agg.is_none() && old.is_none() {
             return Ok(());
         }
-        let cache_key = if capacity > 0 {
-            Some(store.key_bytes(key)?)
-        } else {
-            None
-        };
+        let cache_key = ForwardCache::<K, VA>::key(capacity, &store, key)?;
         let update = record.with_value(Some(Change::new(agg, old)));
         self.cache.put_or_forward(capacity, cache_key, update, ctx);
         Ok(())
