@@ -31,6 +31,16 @@ pub(crate) enum System {
 }
 
 impl System {
+    /// The `__child` kind that runs this system; `None` for Quix, which
+    /// runs through its own script.
+    fn child_kind(self) -> Option<&'static str> {
+        match self {
+            System::Streams => Some("streams"),
+            System::Floor => Some("floor"),
+            System::Quix => None,
+        }
+    }
+
     fn label(self, threads: usize) -> String {
         match self {
             System::Streams => format!("kafka-streams topology ({threads} stream threads)"),
@@ -78,13 +88,13 @@ pub(crate) async fn run(
             let i = (k + round) % systems.len();
             let system = systems[i];
             let group = cluster.name(&format!("bench-wc-{}-r{round}", i));
-            let outcome = match system {
+            let outcome = match system.child_kind() {
                 _ if cluster.is_embedded() => {
                     fed_run(system, &group, &expected, plan.threads).await?
                 }
-                System::Streams => {
+                Some(kind) => {
                     run_child(child_command(
-                        "streams",
+                        kind,
                         cluster,
                         &group,
                         &expected,
@@ -92,17 +102,7 @@ pub(crate) async fn run(
                     )?)
                     .await?
                 }
-                System::Floor => {
-                    run_child(child_command(
-                        "floor",
-                        cluster,
-                        &group,
-                        &expected,
-                        plan.threads,
-                    )?)
-                    .await?
-                }
-                System::Quix => run_quix(cluster, &group, &expected).await?,
+                None => run_quix(cluster, &group, &expected).await?,
             };
             if system != System::Quix
                 && (outcome.words != expected.words || outcome.distinct != expected.distinct)
@@ -303,18 +303,14 @@ async fn fed_run(
     for topic in [INPUT_TOPIC, OUTPUT_TOPIC] {
         cluster.create_topic(topic, EMBEDDED_PARTITIONS).await?;
     }
-    let kind = match system {
-        System::Streams => {
-            create_internal_topics(&cluster, group, EMBEDDED_PARTITIONS).await?;
-            "streams"
-        }
-        System::Floor => "floor",
-        System::Quix => {
-            return Err(
-                "Quix Streams needs a broker with CreateTopics, not the embedded cluster".into(),
-            )
-        }
+    let Some(kind) = system.child_kind() else {
+        return Err(
+            "Quix Streams needs a broker with CreateTopics, not the embedded cluster".into(),
+        );
     };
+    if system == System::Streams {
+        create_internal_topics(&cluster, group, EMBEDDED_PARTITIONS).await?;
+    }
     let mut command = child_command(kind, &cluster, group, expected, threads)?;
     command.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let child = command.spawn()?;
