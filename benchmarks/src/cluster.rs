@@ -29,7 +29,16 @@ impl BenchCluster {
 
     /// A new embedded cluster of one broker.
     pub(crate) fn embedded() -> Result<Self, Failure> {
-        let embedded = EmbeddedKafka::start(1)?;
+        // As a Kafka broker does (`group.initial.rebalance.delay.ms`, 3 s
+        // there), a new group waits for more members before its first
+        // assignment; 1 s is enough for the stream threads of one process
+        // to join together. With the embedded cluster's 100 ms, the second
+        // thread often joined after the first had started, and the eager
+        // rebalance that followed cost about a second of a 4 s run. Start-up
+        // is outside the measured time for every system.
+        let embedded = EmbeddedKafka::builder()
+            .initial_rebalance_delay(std::time::Duration::from_secs(1))
+            .start()?;
         let bootstrap = embedded.bootstrap_servers().to_string();
         Ok(BenchCluster {
             embedded: Some(embedded),

@@ -36,6 +36,7 @@ use clap::Parser;
 use crate::cluster::BenchCluster;
 use crate::stats::Measured;
 use crate::wordcount::child::{self, ChildArgs};
+use crate::wordcount::hop_floor;
 use crate::wordcount::input::Expected;
 use crate::wordcount::System;
 
@@ -126,7 +127,7 @@ impl Plan {
 /// The arguments of a word count child process (`benchmarks __child KIND ...`).
 #[derive(Parser, Debug)]
 struct ChildCli {
-    /// streams or floor.
+    /// streams, floor or hop-floor.
     kind: String,
     #[arg(long)]
     bootstrap: String,
@@ -186,6 +187,7 @@ async fn run_child(cli: ChildCli) -> Result<(), Failure> {
     let outcome = match cli.kind.as_str() {
         "streams" => child::streams(&args).await?,
         "floor" => tokio::task::spawn_blocking(move || child::floor(&args)).await??,
+        "hop-floor" => hop_floor::hop_floor(args).await?,
         other => return Err(format!("unknown child kind `{other}`").into()),
     };
     println!("{}", outcome.to_line());
@@ -223,7 +225,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
     if wanted("wordcount") {
         eprintln!("benchmarks: word count ...");
-        let systems = [System::Floor, System::Streams];
+        let systems = [System::Floor, System::Streams, System::HopFloor];
         rows.extend(wordcount::run(&cluster, &plan, plan.wordcount_lines, &systems).await?);
     }
     if wanted("quix") {
@@ -238,7 +240,12 @@ async fn run(args: Args) -> Result<(), Failure> {
                     "benchmarks: word count with Quix Streams on {} ...",
                     quix_cluster.bootstrap()
                 );
-                let systems = [System::Quix, System::Streams, System::Floor];
+                let systems = [
+                    System::Quix,
+                    System::Streams,
+                    System::Floor,
+                    System::HopFloor,
+                ];
                 rows.extend(wordcount::run(&quix_cluster, &plan, plan.quix_lines, &systems).await?);
             }
             None => {

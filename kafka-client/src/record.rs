@@ -70,6 +70,22 @@ impl Headers {
         });
     }
 
+    /// Removes every header named `key` (as Java's `Headers.remove`).
+    ///
+    /// ```
+    /// use kafka_client::Headers;
+    /// let mut headers = Headers::new();
+    /// headers.insert("a", "1");
+    /// headers.insert("b", "2");
+    /// headers.insert("a", "3");
+    /// headers.remove("a");
+    /// assert_eq!(headers.len(), 1);
+    /// assert_eq!(headers.last("b"), Some(&b"2"[..]));
+    /// ```
+    pub fn remove(&mut self, key: &str) {
+        self.0.retain(|h| h.key != key);
+    }
+
     /// The value of the last header named `key`, if any (null values are `None`).
     pub fn last(&self, key: &str) -> Option<&[u8]> {
         self.0

@@ -50,6 +50,9 @@ pub(crate) struct RawRecord<'a> {
 pub(crate) struct ProducerCore {
     producer: Arc<RdProducer>,
     state: Arc<DeliveryState>,
+    /// The opaque of every record nobody waits on: shared, so that such a
+    /// record costs no allocation (and no free on the polling thread).
+    counted: Arc<Delivery>,
     counts: Arc<PartitionCounts>,
     partitioner: Box<dyn Partitioner>,
     /// One metadata fetch at a time, so that a burst of first sends to a
@@ -116,6 +119,7 @@ impl ProducerCore {
         Ok(ProducerCore {
             producer,
             state,
+            counted: Arc::new(Delivery::Counted),
             counts,
             partitioner,
             fetching: tokio::sync::Mutex::new(()),
@@ -313,10 +317,13 @@ impl ProducerCore {
     pub(crate) async fn enqueue(&self, record: RawRecord<'_>, delivery: Delivery) -> Result<i32> {
         self.check_open()?;
         let partition = self.choose_partition(&record).await?;
-        let mut opaque = Box::new(delivery);
+        let mut opaque = match delivery {
+            Delivery::Counted => self.counted.clone(),
+            other => Arc::new(other),
+        };
         loop {
             let mut base =
-                BaseRecord::<[u8], [u8], Box<Delivery>>::with_opaque_to(record.topic, opaque)
+                BaseRecord::<[u8], [u8], Arc<Delivery>>::with_opaque_to(record.topic, opaque)
                     .partition(partition);
             if let Some(key) = record.key {
                 base = base.key(key);

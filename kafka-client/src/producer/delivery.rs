@@ -232,7 +232,7 @@ impl ClientContext for DeliveryContext {
 }
 
 impl ProducerContext for DeliveryContext {
-    type DeliveryOpaque = Box<Delivery>;
+    type DeliveryOpaque = Arc<Delivery>;
 
     fn delivery(
         &self,
@@ -261,7 +261,10 @@ impl ProducerContext for DeliveryContext {
                 Err(failure_of(error, message))
             }
         };
-        self.state.dispatch(*delivery, outcome);
+        // Only the shared `Counted` opaque has other owners; every other
+        // opaque belongs to its one record.
+        let delivery = Arc::try_unwrap(delivery).unwrap_or(Delivery::Counted);
+        self.state.dispatch(delivery, outcome);
         self.state.finished();
     }
 }

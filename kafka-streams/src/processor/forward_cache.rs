@@ -12,8 +12,6 @@ use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
 use super::{Change, Data, ProcessorContext, Record};
-use crate::error::Result;
-use crate::state::KeyValueStoreHandle;
 
 /// Pending table updates by serialized key, in first-update order.
 pub(crate) struct ForwardCache<K, V> {
@@ -32,8 +30,8 @@ impl<K: Data, V: Data> ForwardCache<K, V> {
     /// Keeps `record`, the update of the key serialized as `key`. An update
     /// of the same key already waiting is replaced, but its old value (what
     /// downstream last saw) is kept.
-    pub(crate) fn put(&mut self, key: &[u8], mut record: Record<K, Change<V>>) {
-        match self.pending.get_mut(key) {
+    pub(crate) fn put(&mut self, key: Vec<u8>, mut record: Record<K, Change<V>>) {
+        match self.pending.get_mut(&key) {
             Some(earlier) => {
                 let seen = earlier.value.as_mut().and_then(|change| change.old.take());
                 if let Some(change) = record.value.as_mut() {
@@ -42,41 +40,28 @@ impl<K: Data, V: Data> ForwardCache<K, V> {
                 *earlier = record;
             }
             None => {
-                self.pending.insert(key.to_vec(), record);
+                self.pending.insert(key, record);
             }
         }
-    }
-
-    /// The cache key of `key`: its bytes as `store` keeps them, or `None`
-    /// when `capacity` is 0 (no cache, nothing to serialize).
-    pub(crate) fn key(
-        capacity: usize,
-        store: &KeyValueStoreHandle<'_, K, V>,
-        key: &K,
-    ) -> Result<Option<Vec<u8>>> {
-        if capacity == 0 {
-            return Ok(None);
-        }
-        store.key_bytes(key).map(Some)
     }
 
     /// Forwards `record` at once when `capacity` is 0 (no cache), else
-    /// keeps it, and forwards everything waiting once `capacity` keys wait.
+    /// keeps it under `key` (the record's key as the aggregation's store
+    /// keeps it), and forwards everything waiting once `capacity` keys wait.
     pub(crate) fn put_or_forward(
         &mut self,
         capacity: usize,
-        key: Option<Vec<u8>>,
+        key: Vec<u8>,
         record: Record<K, Change<V>>,
         ctx: &mut ProcessorContext<'_, K, Change<V>>,
     ) {
-        match key {
-            Some(key) if capacity > 0 => {
-                self.put(&key, record);
-                if self.pending.len() >= capacity {
-                    self.flush(ctx);
-                }
-            }
-            _ => ctx.forward(record),
+        if capacity == 0 {
+            ctx.forward(record);
+            return;
+        }
+        self.put(key, record);
+        if self.pending.len() >= capacity {
+            self.flush(ctx);
         }
     }
 
@@ -114,10 +99,10 @@ mod tests {
     #[test]
     fn keeps_the_latest_value_and_the_first_old_value_per_key() {
         let mut cache = ForwardCache::default();
-        cache.put(b"a", update("a", 1, None, 10));
-        cache.put(b"b", update("b", 5, Some(4), 11));
-        cache.put(b"a", update("a", 2, Some(1), 12));
-        cache.put(b"a", update("a", 3, Some(2), 13));
+        cache.put(b"a".to_vec(), update("a", 1, None, 10));
+        cache.put(b"b".to_vec(), update("b", 5, Some(4), 11));
+        cache.put(b"a".to_vec(), update("a", 2, Some(1), 12));
+        cache.put(b"a".to_vec(), update("a", 3, Some(2), 13));
         assert_eq!(cache.len(), 2);
         let waiting: Vec<_> = cache.pending.drain(..).map(|(_, r)| r).collect();
         assert_eq!(

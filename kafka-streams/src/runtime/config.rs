@@ -42,6 +42,7 @@ impl ClientRole {
             "fetch.max.bytes",
             "fetch.message.max.bytes",
             "fetch.error.backoff.ms",
+            "fetch.queue.backoff.ms",
         ];
         const PRODUCER_ONLY: &[&str] = &[
             "acks",

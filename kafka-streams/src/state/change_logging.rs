@@ -96,6 +96,11 @@ impl KeyValueBytesStore for ChangeLoggingKeyValueStore {
         self.inner.put(key, value);
     }
 
+    fn upsert(&mut self, key: &[u8], value: Vec<u8>) {
+        self.mark(key);
+        self.inner.upsert(key, value);
+    }
+
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
         self.mark(key);
         self.inner.delete(key)

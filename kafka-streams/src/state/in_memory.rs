@@ -41,6 +41,15 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
         self.map.insert(key, value);
     }
 
+    fn upsert(&mut self, key: &[u8], value: Vec<u8>) {
+        match self.map.get_mut(key) {
+            Some(present) => *present = value,
+            None => {
+                self.map.insert(key.to_vec(), value);
+            }
+        }
+    }
+
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
         self.map.remove(key)
     }

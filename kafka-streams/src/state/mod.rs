@@ -73,6 +73,12 @@ pub trait KeyValueBytesStore: Send + std::fmt::Debug {
     fn get(&self, key: &[u8]) -> Option<&[u8]>;
     /// Stores `value` under `key`, replacing any previous value.
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>);
+    /// Stores `value` under a borrowed `key`, replacing any previous value.
+    /// A store that can update a present key in place overrides this, so
+    /// that the key is copied only when it is new.
+    fn upsert(&mut self, key: &[u8], value: Vec<u8>) {
+        self.put(key.to_vec(), value);
+    }
     /// Removes `key`, returning its value.
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>>;
     /// The entries with keys between the bounds, in key order.

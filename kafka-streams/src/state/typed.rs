@@ -131,9 +131,30 @@ impl<'a, K: 'static, V: 'static> KeyValueStoreHandle<'a, K, V> {
         self.codec.name()
     }
 
-    /// `key` as the store keeps it (for a record cache keyed like it).
+    /// `key` as the store keeps it: serialized once, it serves several
+    /// operations (`*_serialized`) and a record cache keyed like the store.
     pub(crate) fn key_bytes(&self, key: &K) -> Result<Vec<u8>> {
         self.codec.key_bytes(key)
+    }
+
+    /// [`get`](ReadOnlyKeyValueStore::get) for a key already serialized.
+    pub(crate) fn get_serialized(&self, key: &[u8]) -> Result<Option<V>> {
+        self.store.get(key).map(|v| self.codec.value(v)).transpose()
+    }
+
+    /// [`put`](KeyValueStore::put) for a key already serialized.
+    pub(crate) fn put_serialized(&mut self, key: &[u8], value: &V) -> Result<()> {
+        let value = self.codec.value_bytes(value)?;
+        self.store.upsert(key, value);
+        Ok(())
+    }
+
+    /// [`delete`](KeyValueStore::delete) for a key already serialized.
+    pub(crate) fn delete_serialized(&mut self, key: &[u8]) -> Result<Option<V>> {
+        self.store
+            .delete(key)
+            .map(|v| self.codec.value(&v))
+            .transpose()
     }
 }
 
@@ -158,16 +179,11 @@ impl<K: 'static, V: 'static> ReadOnlyKeyValueStore<K, V> for KeyValueStoreHandle
 impl<K: 'static, V: 'static> KeyValueStore<K, V> for KeyValueStoreHandle<'_, K, V> {
     fn put(&mut self, key: &K, value: &V) -> Result<()> {
         let key = self.codec.key_bytes(key)?;
-        let value = self.codec.value_bytes(value)?;
-        self.store.put(key, value);
-        Ok(())
+        self.put_serialized(&key, value)
     }
 
     fn delete(&mut self, key: &K) -> Result<Option<V>> {
         let key = self.codec.key_bytes(key)?;
-        self.store
-            .delete(&key)
-            .map(|v| self.codec.value(&v))
-            .transpose()
+        self.delete_serialized(&key)
     }
 }

@@ -34,7 +34,7 @@
 mod core;
 mod records;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -63,13 +63,17 @@ const MAX_PENDING_CHANGELOG: usize = 10_000;
 pub(crate) struct StreamTask {
     topology: Arc<Topology>,
     subtopology: usize,
-    processors: HashMap<NodeId, Box<dyn ErasedProcessor>>,
+    processors: FxHashMap<NodeId, Box<dyn ErasedProcessor>>,
     sources: FxHashMap<String, NodeId>,
     /// The full topic name of each sink with a fixed topic.
     sink_topics: FxHashMap<NodeId, String>,
     changelogs: BTreeMap<String, String>,
     core: TaskCore,
     output: Vec<SinkRecord>,
+    /// Buffers for the records on their way through the processors, kept
+    /// between records so that processing one allocates none.
+    pending: Outbox,
+    forwarded: Outbox,
     initialized: bool,
 }
 
@@ -110,7 +114,7 @@ impl StreamTask {
         let sub = topology
             .subtopology(subtopology)
             .ok_or(Error::UnknownSubTopology(subtopology))?;
-        let mut processors = HashMap::new();
+        let mut processors = FxHashMap::default();
         let mut sources = FxHashMap::default();
         let mut sink_topics = FxHashMap::default();
         for &id in &sub.nodes {
@@ -168,6 +172,8 @@ impl StreamTask {
             changelogs,
             core,
             output: Vec::new(),
+            pending: Outbox::new(),
+            forwarded: Outbox::new(),
             initialized: false,
         })
     }
@@ -291,7 +297,7 @@ impl StreamTask {
                 .stream_time
                 .map_or(timestamp, |t| t.max(timestamp)),
         );
-        let mut outbox = Outbox::new();
+        let mut outbox = std::mem::take(&mut self.pending);
         decoder.fan_out(typed, &self.topology, node, &mut outbox)?;
         self.run(outbox)?;
         if let Some(now) = self.core.stream_time {
@@ -428,12 +434,13 @@ impl StreamTask {
     /// causes downstream are processed before the next forwarded record.
     fn run(&mut self, outbox: Outbox) -> Result<()> {
         if outbox.is_empty() {
+            self.pending = outbox;
             return Ok(());
         }
         let mut stack: Vec<(NodeId, AnyRecord)> = outbox;
         stack.reverse();
         // Reused for what each processor forwards.
-        let mut forwarded = Outbox::new();
+        let mut forwarded = std::mem::take(&mut self.forwarded);
         let topology = self.topology.clone();
         while let Some((node, record)) = stack.pop() {
             match &topology.node(node).kind {
@@ -462,6 +469,9 @@ impl StreamTask {
                 }
             }
         }
+        // Both are empty now; keep their room for the next record.
+        self.forwarded = forwarded;
+        self.pending = stack;
         Ok(())
     }
 

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::processor::forward_cache::ForwardCache;
 use crate::processor::{Change, Data, Processor, ProcessorContext, Record};
-use crate::state::{KeyValueStore, ReadOnlyKeyValueStore};
 
 /// The new aggregate from the key, the value and the current aggregate
 /// (`None` for a key seen for the first time).
@@ -33,10 +32,11 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggreg
         };
         let capacity = ctx.forward_cache_capacity();
         let mut store = ctx.key_value_store::<K, VA>(&self.store)?;
-        let old = store.get(key)?;
+        // Serialized once: for the read, the write and the cache.
+        let key_bytes = store.key_bytes(key)?;
+        let old = store.get_serialized(&key_bytes)?;
         let new = (self.step)(key, value, old.as_ref());
-        store.put(key, &new)?;
-        let cache_key = ForwardCache::<K, VA>::key(capacity, &store, key)?;
+        store.put_serialized(&key_bytes, &new)?;
         let (key, _, timestamp, headers) = record.into_parts();
         let update = Record {
             key,
@@ -44,7 +44,7 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggreg
             timestamp,
             headers,
         };
-        self.cache.put_or_forward(capacity, cache_key, update, ctx);
+        self.cache.put_or_forward(capacity, key_bytes, update, ctx);
         Ok(())
     }
 

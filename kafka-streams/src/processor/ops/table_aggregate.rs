@@ -7,7 +7,6 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::processor::forward_cache::ForwardCache;
 use crate::processor::{Change, Data, Processor, ProcessorContext, Record};
-use crate::state::{KeyValueStore, ReadOnlyKeyValueStore};
 
 /// Adds a value to an aggregate (`None`: the group has none yet).
 pub(crate) type TableAdd<K, V, VA> = Arc<dyn Fn(&K, &V, Option<&VA>) -> VA + Send + Sync>;
@@ -35,7 +34,9 @@ impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
         };
         let capacity = ctx.forward_cache_capacity();
         let mut store = ctx.key_value_store::<K, VA>(&self.store)?;
-        let old = store.get(key)?;
+        // Serialized once: for the read, the write and the cache.
+        let key_bytes = store.key_bytes(key)?;
+        let old = store.get_serialized(&key_bytes)?;
         let mut agg = old.clone();
         if let Some(value) = &change.old {
             agg = (self.subtract)(key, value, agg.as_ref());
@@ -44,17 +45,16 @@ impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
             agg = Some((self.add)(key, value, agg.as_ref()));
         }
         match &agg {
-            Some(a) => store.put(key, a)?,
+            Some(a) => store.put_serialized(&key_bytes, a)?,
             None => {
-                store.delete(key)?;
+                store.delete_serialized(&key_bytes)?;
             }
         }
         if agg.is_none() && old.is_none() {
             return Ok(());
         }
-        let cache_key = ForwardCache::<K, VA>::key(capacity, &store, key)?;
         let update = record.with_value(Some(Change::new(agg, old)));
-        self.cache.put_or_forward(capacity, cache_key, update, ctx);
+        self.cache.put_or_forward(capacity, key_bytes, update, ctx);
         Ok(())
     }
 
