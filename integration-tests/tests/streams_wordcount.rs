@@ -8,8 +8,8 @@ use std::time::Duration;
 use examples::wordcount;
 use integration_tests::support::{
     all_tasks, committed_offsets, end_offsets_by_reading, end_offsets_by_watermarks,
-    generate_lines, init_tracing, produce_lines, read_last_values, store_counts, streams_config,
-    wait_for_store, word_total, wordcount_topology,
+    generate_lines, init_tracing, produce_lines, read_last_values, read_records, store_counts,
+    streams_config, wait_for_store, word_total, wordcount_topology,
 };
 use integration_tests::{unique_name, Feature, TestBroker};
 use kafka_streams::runtime::{KafkaStreams, StreamsState};
@@ -90,6 +90,18 @@ async fn word_count_on_four_partitions_and_two_threads_matches_recomputation() {
         .await
         .unwrap();
     assert_eq!(last, expected, "last count per word on the output topic");
+    // The runtime's record ids (`ks.o`) stay on the repartition topic: the
+    // counts reach the output without them.
+    let outputs = read_records::<String, i64>(&broker, &output, expected.len(), TIMEOUT)
+        .await
+        .unwrap();
+    assert!(outputs.len() >= expected.len(), "{} outputs", outputs.len());
+    let leaked: Vec<_> = outputs
+        .iter()
+        .filter(|r| r.headers.last("ks.o").is_some())
+        .map(|r| (r.partition, r.offset))
+        .collect();
+    assert!(leaked.is_empty(), "output records with ks.o: {leaked:?}");
 
     streams.close().await.unwrap();
     assert_eq!(streams.state(), StreamsState::NotRunning);
@@ -151,6 +163,17 @@ async fn clean_close_commits_every_source_partition_to_its_end() {
         .await
         .unwrap();
     let repartitioned = repartition_ends.values().sum::<i64>();
+    // Every repartition record carries its id: 18 bytes of `ks.o`.
+    let records = read_records::<String, String>(&broker, repartition, words, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(records.len() as i64, repartitioned);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.headers.last("ks.o").map(<[u8]>::len) == Some(18)),
+        "a repartition record without its 18-byte ks.o id"
+    );
     assert!(
         repartitioned >= words as i64,
         "records in the repartition topic: {repartitioned} for {words} words"

@@ -25,7 +25,9 @@
 //!   A restore stops at those marks and writes corrections for keys changed
 //!   after them, and records a task sends to a repartition topic carry an id
 //!   (`ks.o` header: source partition, offset, index) so that the downstream
-//!   task skips results it applied already. Final counts are exact after any
+//!   task skips results it applied already. The runtime takes the header off
+//!   before the record reaches a processor: user code never sees it, and it
+//!   does not travel on to output topics. Final counts are exact after any
 //!   number of crashes (`integration-tests/tests/crash_recovery.rs`), as
 //!   long as processing is deterministic.
 //! - **Exactly-once** (`processing.guarantee = exactly_once_v2`, Kafka's EOS
@@ -48,6 +50,12 @@
 //!   [`StreamsConfig::cache_max_keys`] bounds or turns off the cache). An
 //!   aggregation whose updates feed a repartition topic (a re-grouped table)
 //!   forwards every update at once, so that each carries its `ks.o` id.
+//! - **Fetching.** Each thread's consumer reads what the thread itself
+//!   wrote to repartition topics, so it fetches again 10 ms after
+//!   librdkafka's local queue was full (`fetch.queue.backoff.ms`; librdkafka
+//!   waits 1 s, which halved word count's throughput) and waits at most
+//!   100 ms for a fetch to fill (`fetch.wait.max.ms`). Both can be
+//!   overridden like any consumer setting.
 //! - **Backpressure.** Each thread processes one record at a time and
 //!   enqueues its output into librdkafka's bounded queue; a full queue makes
 //!   the thread wait, so a slow sink slows the source and memory stays
