@@ -174,7 +174,7 @@ pub(crate) fn floor(args: &ChildArgs) -> Result<Outcome, Failure> {
     let consumer: BaseConsumer = consumer_config.create()?;
     consumer.subscribe(&[INPUT_TOPIC])?;
 
-    let mut counts: HashMap<String, i64> = HashMap::new();
+    let mut counts = LoopCounts::new();
     let mut lines = 0u64;
     let mut first = None;
     while lines < args.expected.lines {
@@ -196,31 +196,66 @@ pub(crate) fn floor(args: &ChildArgs) -> Result<Outcome, Failure> {
         };
         let lower = line.to_lowercase();
         for word in non_word.split(&lower).filter(|w| !w.is_empty()) {
-            let count = match counts.get_mut(word) {
-                Some(count) => {
-                    *count += 1;
-                    *count
-                }
-                None => {
-                    counts.insert(word.to_string(), 1);
-                    1
-                }
-            };
-            producer.send(
-                OUTPUT_TOPIC,
-                None,
-                Some(word.as_bytes()),
-                &count.to_be_bytes(),
-            )?;
+            counts.count(word, &producer)?;
         }
     }
-    producer.flush()?;
-    let done = Instant::now();
-    Ok(Outcome {
-        secs: (done - first.unwrap_or(wall)).as_secs_f64(),
-        wall: (done - wall).as_secs_f64(),
-        words: counts.values().map(|c| *c as u64).sum(),
-        distinct: counts.len() as u64,
-        peak_kib: peak_rss_kib().unwrap_or(0),
-    })
+    counts.finish(&producer, first, wall)
+}
+
+/// The counts of a hand-written loop, each update produced to the output
+/// topic (String key, 8-byte big-endian count, as the topology writes).
+pub(super) struct LoopCounts {
+    counts: HashMap<String, i64>,
+}
+
+impl LoopCounts {
+    pub(super) fn new() -> Self {
+        LoopCounts {
+            counts: HashMap::new(),
+        }
+    }
+
+    /// Counts `word` and produces its new count.
+    pub(super) fn count(&mut self, word: &str, producer: &PolledProducer) -> Result<(), Failure> {
+        let count = match self.counts.get_mut(word) {
+            Some(count) => {
+                *count += 1;
+                *count
+            }
+            None => {
+                self.counts.insert(word.to_string(), 1);
+                1
+            }
+        };
+        producer.send(
+            OUTPUT_TOPIC,
+            None,
+            Some(word.as_bytes()),
+            &count.to_be_bytes(),
+        )
+    }
+
+    /// How many words were counted.
+    pub(super) fn total(&self) -> u64 {
+        self.counts.values().map(|c| *c as u64).sum()
+    }
+
+    /// Flushes the output and reports the run, timed from `first` (the
+    /// first record read) or else from `wall` (the start).
+    pub(super) fn finish(
+        self,
+        producer: &PolledProducer,
+        first: Option<Instant>,
+        wall: Instant,
+    ) -> Result<Outcome, Failure> {
+        producer.flush()?;
+        let done = Instant::now();
+        Ok(Outcome {
+            secs: (done - first.unwrap_or(wall)).as_secs_f64(),
+            wall: (done - wall).as_secs_f64(),
+            words: self.total(),
+            distinct: self.counts.len() as u64,
+            peak_kib: peak_rss_kib().unwrap_or(0),
+        })
+    }
 }

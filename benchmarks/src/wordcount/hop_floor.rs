@@ -5,18 +5,16 @@
 //! when it comes back. What it costs is the least any topology that keeps
 //! Kafka Streams' semantics pays for that step.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use examples::wordcount::{INPUT_TOPIC, OUTPUT_TOPIC};
+use examples::wordcount::INPUT_TOPIC;
 use kafka_client::{Admin, ClientConfig, NewTopic};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::Message as _;
 use regex::Regex;
 
-use super::child::{loop_configs, ChildArgs, STALL, TIMEOUT};
+use super::child::{loop_configs, ChildArgs, LoopCounts, STALL, TIMEOUT};
 use super::outcome::Outcome;
-use crate::memory::peak_rss_kib;
 use crate::raw::PolledProducer;
 use crate::Failure;
 
@@ -57,7 +55,7 @@ fn count(args: &ChildArgs, repartition: &str, wall: Instant) -> Result<Outcome, 
     consumer.subscribe(&[INPUT_TOPIC, repartition])?;
 
     let expected = args.expected;
-    let mut counts: HashMap<String, i64> = HashMap::new();
+    let mut counts = LoopCounts::new();
     let mut lines = 0u64;
     let mut counted = 0u64;
     let mut first = None;
@@ -110,32 +108,9 @@ fn count(args: &ChildArgs, repartition: &str, wall: Instant) -> Result<Outcome, 
                     .into())
                 }
             };
-            let count = match counts.get_mut(word) {
-                Some(count) => {
-                    *count += 1;
-                    *count
-                }
-                None => {
-                    counts.insert(word.to_string(), 1);
-                    1
-                }
-            };
+            counts.count(word, &producer)?;
             counted += 1;
-            producer.send(
-                OUTPUT_TOPIC,
-                None,
-                Some(word.as_bytes()),
-                &count.to_be_bytes(),
-            )?;
         }
     }
-    producer.flush()?;
-    let done = Instant::now();
-    Ok(Outcome {
-        secs: (done - first.unwrap_or(wall)).as_secs_f64(),
-        wall: (done - wall).as_secs_f64(),
-        words: counts.values().map(|c| *c as u64).sum(),
-        distinct: counts.len() as u64,
-        peak_kib: peak_rss_kib().unwrap_or(0),
-    })
+    counts.finish(&producer, first, wall)
 }
