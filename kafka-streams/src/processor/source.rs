@@ -122,8 +122,15 @@ impl<K: Data, V: Data> SourceDecoder for TypedSource<K, V> {
         node: NodeId,
         outbox: &mut Outbox,
     ) -> Result<()> {
+        let children = topology.node(node).children();
+        if let [only] = children {
+            // One child takes the record as it is: no unboxing and boxing
+            // again.
+            outbox.push((*only, record));
+            return Ok(());
+        }
         let record = downcast::<K, V>(record, topology, node)?;
-        fan_out(record, topology.node(node).children(), outbox);
+        fan_out(record, children, outbox);
         Ok(())
     }
 }

@@ -76,6 +76,7 @@ mod metrics;
 mod origin;
 mod query;
 mod restore;
+mod source_partition;
 mod state;
 mod stream_thread;
 mod task_builder;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use kafka_client::consumer::{Consumer, Offset, OffsetReset};
 use kafka_client::serde::BytesSerde;
-use kafka_client::{ConsumerRecord, TopicPartition};
+use kafka_client::ConsumerRecord;
 use tokio::sync::watch;
 
 use super::app::{AppContext, ThreadHandle, ThreadStatus};
@@ -24,6 +24,7 @@ use super::handlers::DeserializationHandler;
 use super::listener::TaskListener;
 use super::metrics::MetricsRecorder;
 use super::origin::{Origin, ORIGIN_HEADER};
+use super::source_partition::SourcePartition;
 use super::task_builder::{build_task, read_committed, source_partitions};
 use super::task_id::TaskId;
 use super::thread_env::ThreadEnv;
@@ -84,7 +85,7 @@ struct Worker {
     consumer: Consumer<Vec<u8>, Vec<u8>>,
     output: Vec<SinkRecord>,
     /// The source partition of the last record processed.
-    last_partition: TopicPartition,
+    last: SourcePartition,
     next_commit: Instant,
     next_punctuate: Instant,
 }
@@ -129,7 +130,7 @@ impl Worker {
             env,
             consumer,
             output: Vec::new(),
-            last_partition: TopicPartition::new("", -1),
+            last: SourcePartition::none(),
         })
     }
 
@@ -255,7 +256,14 @@ impl Worker {
 
     async fn process(&mut self, record: ConsumerRecord<Vec<u8>, Vec<u8>>) -> Result<()> {
         let app = &self.env.app;
-        let Some(&subtopology) = app.subtopology_of.get(&record.topic) else {
+        // Records come in runs from one partition: what the topology says
+        // of its topic is looked up once per run.
+        if self.last.partition.partition() != record.partition
+            || self.last.partition.topic() != record.topic
+        {
+            self.last = SourcePartition::of(app, &record.topic, record.partition);
+        }
+        let Some(subtopology) = self.last.subtopology else {
             tracing::warn!(topic = %record.topic, "record from a topic no sub-topology reads; skipped");
             return Ok(());
         };
@@ -274,22 +282,12 @@ impl Worker {
             headers: record.headers,
         };
         let repartition_origin = Origin {
-            topic: app
-                .source_topic_index
-                .get(&source.topic)
-                .copied()
-                .unwrap_or(u16::MAX),
+            topic: self.last.topic_index,
             partition: source.partition,
             offset: source.offset,
             index: 0,
         };
-        let from_repartition = app.repartition_topics.contains(&source.topic);
-        // Records come in runs from one partition: no allocation then.
-        if self.last_partition.partition() != source.partition
-            || self.last_partition.topic() != source.topic
-        {
-            self.last_partition = TopicPartition::new(source.topic.clone(), source.partition);
-        }
+        let from_repartition = self.last.from_repartition;
         let result = {
             let mut set = self.env.thread.lock_tasks();
             let Some(owned) = set.active.get_mut(&id) else {
@@ -326,7 +324,7 @@ impl Worker {
                     origin.index += 1;
                 }
             }
-            let tp = &self.last_partition;
+            let tp = &self.last.partition;
             match set.processed_by_topic.get_mut(tp.topic()) {
                 Some(n) => *n += 1,
                 None => {

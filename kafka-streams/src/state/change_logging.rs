@@ -101,6 +101,18 @@ impl KeyValueBytesStore for ChangeLoggingKeyValueStore {
         self.inner.upsert(key, value);
     }
 
+    fn update(&mut self, key: &[u8], update: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>) {
+        let mut changed = false;
+        self.inner.update(key, &mut |present| {
+            let value = update(present);
+            changed = value.is_some();
+            value
+        });
+        if changed {
+            self.mark(key);
+        }
+    }
+
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
         self.mark(key);
         self.inner.delete(key)

@@ -50,6 +50,21 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
         }
     }
 
+    fn update(&mut self, key: &[u8], update: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>) {
+        match self.map.get_mut(key) {
+            Some(present) => {
+                if let Some(value) = update(Some(present)) {
+                    *present = value;
+                }
+            }
+            None => {
+                if let Some(value) = update(None) {
+                    self.map.insert(key.to_vec(), value);
+                }
+            }
+        }
+    }
+
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
         self.map.remove(key)
     }
@@ -85,6 +100,36 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
 #[allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 mod tests {
     use super::*;
+    use crate::state::ChangeLoggingKeyValueStore;
+
+    /// Adds 1 to a one-byte counter, or stops at 3 (returns `None`).
+    fn bump(present: Option<&[u8]>) -> Option<Vec<u8>> {
+        match present {
+            None => Some(vec![1]),
+            Some([n]) if *n < 3 => Some(vec![n + 1]),
+            Some(_) => None,
+        }
+    }
+
+    #[test]
+    fn update_inserts_replaces_and_can_leave_the_value() {
+        let mut s = InMemoryKeyValueStore::new();
+        for _ in 0..5 {
+            s.update(b"k", &mut bump);
+        }
+        assert_eq!(s.get(b"k"), Some(&[3u8][..]));
+        assert_eq!(s.len(), 1);
+        // The provided method (get, then upsert) does the same.
+        let mut logged = ChangeLoggingKeyValueStore::new(Box::new(InMemoryKeyValueStore::new()));
+        logged.update(b"k", &mut bump);
+        assert_eq!(logged.drain().len(), 1, "a change is logged");
+        logged.update(b"k", &mut bump);
+        logged.update(b"k", &mut bump);
+        assert_eq!(logged.drain().len(), 1);
+        logged.update(b"k", &mut bump);
+        assert!(logged.drain().is_empty(), "no change, nothing logged");
+        assert_eq!(logged.get(b"k"), Some(&[3u8][..]));
+    }
 
     #[test]
     fn ranges_are_inclusive_exclusive_and_never_panic() {

@@ -79,6 +79,15 @@ pub trait KeyValueBytesStore: Send + std::fmt::Debug {
     fn upsert(&mut self, key: &[u8], value: Vec<u8>) {
         self.put(key.to_vec(), value);
     }
+    /// Replaces the value under `key` with what `update` makes of the
+    /// present one (`None` when absent); an `update` that returns `None`
+    /// leaves the store as it is. A store that can find the key once for
+    /// both overrides this.
+    fn update(&mut self, key: &[u8], update: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>) {
+        if let Some(value) = update(self.get(key)) {
+            self.upsert(key, value);
+        }
+    }
     /// Removes `key`, returning its value.
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>>;
     /// The entries with keys between the bounds, in key order.

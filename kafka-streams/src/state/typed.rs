@@ -149,6 +149,46 @@ impl<'a, K: 'static, V: 'static> KeyValueStoreHandle<'a, K, V> {
         Ok(())
     }
 
+    /// Folds into the value under a key already serialized, finding the key
+    /// once: `step` gets the present value (`None` when absent) and returns
+    /// the new one, which is stored. Returns the old and the new value.
+    pub(crate) fn update_serialized(
+        &mut self,
+        key: &[u8],
+        step: impl FnOnce(Option<&V>) -> V,
+    ) -> Result<(Option<V>, V)> {
+        let codec = &self.codec;
+        let mut step = Some(step);
+        let mut outcome: Option<Result<(Option<V>, V)>> = None;
+        self.store.update(key, &mut |present| {
+            let step = step.take()?;
+            let folded = present
+                .map(|bytes| codec.value(bytes))
+                .transpose()
+                .and_then(|old| {
+                    let new = step(old.as_ref());
+                    let bytes = codec.value_bytes(&new)?;
+                    Ok((old, new, bytes))
+                });
+            match folded {
+                Ok((old, new, bytes)) => {
+                    outcome = Some(Ok((old, new)));
+                    Some(bytes)
+                }
+                Err(error) => {
+                    outcome = Some(Err(error));
+                    None
+                }
+            }
+        });
+        outcome.unwrap_or_else(|| {
+            Err(Error::Internal {
+                node: codec.name().to_string(),
+                message: "the store did not run the update".to_string(),
+            })
+        })
+    }
+
     /// [`delete`](KeyValueStore::delete) for a key already serialized.
     pub(crate) fn delete_serialized(&mut self, key: &[u8]) -> Result<Option<V>> {
         self.store

@@ -32,11 +32,11 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggreg
         };
         let capacity = ctx.forward_cache_capacity();
         let mut store = ctx.key_value_store::<K, VA>(&self.store)?;
-        // Serialized once: for the read, the write and the cache.
+        // Serialized once: for the store (one lookup to read and write)
+        // and the cache.
         let key_bytes = store.key_bytes(key)?;
-        let old = store.get_serialized(&key_bytes)?;
-        let new = (self.step)(key, value, old.as_ref());
-        store.put_serialized(&key_bytes, &new)?;
+        let step = &self.step;
+        let (old, new) = store.update_serialized(&key_bytes, |old| step(key, value, old))?;
         let (key, _, timestamp, headers) = record.into_parts();
         let update = Record {
             key,
