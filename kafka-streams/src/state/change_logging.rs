@@ -4,7 +4,7 @@ use std::ops::Bound;
 
 use rustc_hash::FxHashSet;
 
-use super::{BytesIter, KeyValueBytesStore};
+use super::{BytesIter, KeyValueBytesStore, ValueUpdate};
 
 /// One update of a store, as it goes to the changelog topic: the key and the
 /// new value, or `None` (a tombstone) for a delete.
@@ -101,7 +101,7 @@ impl KeyValueBytesStore for ChangeLoggingKeyValueStore {
         self.inner.upsert(key, value);
     }
 
-    fn update(&mut self, key: &[u8], update: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>) {
+    fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
         let mut changed = false;
         self.inner.update(key, &mut |present| {
             let value = update(present);

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use super::{BytesIter, KeyValueBytesStore};
+use super::{BytesIter, KeyValueBytesStore, ValueUpdate};
 
 /// A key-value store on a `BTreeMap`, ordered by key bytes.
 ///
@@ -50,7 +50,7 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
         }
     }
 
-    fn update(&mut self, key: &[u8], update: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>) {
+    fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
         match self.map.get_mut(key) {
             Some(present) => {
                 if let Some(value) = update(Some(present)) {

@@ -67,6 +67,10 @@ pub type KeyValueIter<'a, K, V> = Box<dyn Iterator<Item = Result<(K, V)>> + 'a>;
 /// Entries of a bytes scan, in key byte order.
 pub type BytesIter<'a> = Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>;
 
+/// What [`KeyValueBytesStore::update`] makes of a key's present value
+/// (`None` when absent): the new value, or `None` to leave it as it is.
+pub type ValueUpdate<'a> = dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>> + 'a;
+
 /// A key-value store on serialized keys and values, ordered by key bytes.
 pub trait KeyValueBytesStore: Send + std::fmt::Debug {
     /// The value stored under `key`.
@@ -83,7 +87,7 @@ pub trait KeyValueBytesStore: Send + std::fmt::Debug {
     /// present one (`None` when absent); an `update` that returns `None`
     /// leaves the store as it is. A store that can find the key once for
     /// both overrides this.
-    fn update(&mut self, key: &[u8], update: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>) {
+    fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
         if let Some(value) = update(self.get(key)) {
             self.upsert(key, value);
         }
