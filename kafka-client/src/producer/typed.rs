@@ -88,6 +88,26 @@ impl<K: DefaultSerde, V: DefaultSerde> Producer<K, V> {
     }
 }
 
+/// The key or the value of a record bound for `topic`, serialized (or lent,
+/// when the serializer can).
+fn serialize_part<'a, T: 'static>(
+    serializer: &SharedSerde<T>,
+    topic: &str,
+    part: &'static str,
+    item: Option<&'a T>,
+) -> Result<Option<Cow<'a, [u8]>>> {
+    item.map(|item| {
+        serializer
+            .serialize_borrowed(topic, item)
+            .map_err(|source| Error::Serialization {
+                topic: topic.to_string(),
+                part,
+                source,
+            })
+    })
+    .transpose()
+}
+
 /// A record's serialized key and value.
 struct Serialized<'a> {
     key: Option<Cow<'a, [u8]>>,
@@ -97,28 +117,10 @@ struct Serialized<'a> {
 impl<K: 'static, V: 'static> Producer<K, V> {
     fn serialize<'a>(&self, record: &'a ProducerRecord<K, V>) -> Result<Serialized<'a>> {
         let topic = record.topic();
-        let key =
-            match record.key_ref() {
-                None => None,
-                Some(key) => Some(self.key_serde.serialize_borrowed(topic, key).map_err(
-                    |source| Error::Serialization {
-                        topic: topic.to_string(),
-                        part: "key",
-                        source,
-                    },
-                )?),
-            };
-        let value = match record.value_ref() {
-            None => None,
-            Some(value) => Some(self.value_serde.serialize_borrowed(topic, value).map_err(
-                |source| Error::Serialization {
-                    topic: topic.to_string(),
-                    part: "value",
-                    source,
-                },
-            )?),
-        };
-        Ok(Serialized { key, value })
+        Ok(Serialized {
+            key: serialize_part(&self.key_serde, topic, "key", record.key_ref())?,
+            value: serialize_part(&self.value_serde, topic, "value", record.value_ref())?,
+        })
     }
 
     /// Serializes and enqueues `record`; returns its partition.
