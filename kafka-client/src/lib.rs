@@ -20,6 +20,7 @@ pub mod error;
 pub mod producer;
 pub mod record;
 pub mod serde;
+mod topic_name;
 
 pub use admin::{Admin, NewTopic, TopicDescription};
 pub use config::ClientConfig;
@@ -30,4 +31,6 @@ pub use consumer::{
 pub use embedded::EmbeddedKafka;
 pub use error::{DeserializationError, Error, Result};
 pub use producer::{DeliveryFailure, DeliveryFuture, Partitioner, Producer, SendError};
-pub use record::{ConsumerRecord, Header, Headers, ProducerRecord, RecordMetadata, TopicPartition};
+pub use record::{
+    ConsumerRecord, Header, Headers, ProducerRecord, RecordMetadata, TopicName, TopicPartition,
+};

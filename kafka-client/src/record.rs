@@ -2,16 +2,18 @@
 
 use std::fmt;
 
-/// A topic and a partition number.
+pub use crate::topic_name::TopicName;
+
+/// A topic and a partition number. Cloning it shares the topic's name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TopicPartition {
-    topic: String,
+    topic: TopicName,
     partition: i32,
 }
 
 impl TopicPartition {
     /// Partition `partition` of `topic`.
-    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+    pub fn new(topic: impl Into<TopicName>, partition: i32) -> Self {
         TopicPartition {
             topic: topic.into(),
             partition,
@@ -20,6 +22,11 @@ impl TopicPartition {
 
     /// The topic.
     pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The topic's shared name.
+    pub fn topic_name(&self) -> &TopicName {
         &self.topic
     }
 
@@ -171,7 +178,7 @@ impl FromIterator<(String, Vec<u8>)> for Headers {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ProducerRecord<K, V> {
-    pub(crate) topic: String,
+    pub(crate) topic: TopicName,
     pub(crate) partition: Option<i32>,
     pub(crate) key: Option<K>,
     pub(crate) value: Option<V>,
@@ -181,7 +188,7 @@ pub struct ProducerRecord<K, V> {
 
 impl<K, V> ProducerRecord<K, V> {
     /// A record with a value and no key, bound for `topic`.
-    pub fn new(topic: impl Into<String>, value: V) -> Self {
+    pub fn new(topic: impl Into<TopicName>, value: V) -> Self {
         ProducerRecord {
             topic: topic.into(),
             partition: None,
@@ -194,7 +201,7 @@ impl<K, V> ProducerRecord<K, V> {
 
     /// A record with an optional key and an optional value (`None` is a
     /// tombstone), bound for `topic`.
-    pub fn from_parts(topic: impl Into<String>, key: Option<K>, value: Option<V>) -> Self {
+    pub fn from_parts(topic: impl Into<TopicName>, key: Option<K>, value: Option<V>) -> Self {
         ProducerRecord {
             topic: topic.into(),
             partition: None,
@@ -206,7 +213,7 @@ impl<K, V> ProducerRecord<K, V> {
     }
 
     /// A tombstone (null value) for `key`, bound for `topic`.
-    pub fn tombstone(topic: impl Into<String>, key: K) -> Self {
+    pub fn tombstone(topic: impl Into<TopicName>, key: K) -> Self {
         ProducerRecord {
             topic: topic.into(),
             partition: None,
@@ -306,8 +313,8 @@ pub struct RecordMetadata {
 /// A record read from Kafka, with typed key and value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumerRecord<K, V> {
-    /// The topic it was read from.
-    pub topic: String,
+    /// The topic it was read from (shared by the records of that topic).
+    pub topic: TopicName,
     /// The partition it was read from.
     pub partition: i32,
     /// Its offset in the partition.

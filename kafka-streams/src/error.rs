@@ -1,7 +1,7 @@
 //! The crate's one error type.
 
 use kafka_client::serde::SerdeError;
-use kafka_client::DeserializationError;
+use kafka_client::{DeserializationError, TopicName};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -13,7 +13,7 @@ pub enum RecordOrigin {
     /// A record read from `topic[partition]@offset`.
     Input {
         /// The topic (the full name, for internal topics).
-        topic: String,
+        topic: TopicName,
         /// The partition.
         partition: i32,
         /// The offset.

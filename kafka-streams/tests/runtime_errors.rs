@@ -65,7 +65,7 @@ fn a_panicking_closure_is_an_error_naming_the_processor_and_the_record() {
             assert_eq!(
                 origin,
                 &RecordOrigin::Input {
-                    topic: "in".to_string(),
+                    topic: "in".into(),
                     partition: 0,
                     offset: 1
                 }

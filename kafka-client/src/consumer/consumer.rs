@@ -256,11 +256,12 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
             None => Polled::Empty,
             Some(Ok(message)) => {
                 // rdkafka checks the topic name's UTF-8 on every call.
-                let topic = message.topic();
-                let record = decode(&message, topic, &*self.key, &*self.value);
-                self.core
-                    .record_consumed(topic, message.partition(), message.offset());
-                Polled::Item(record)
+                let topic = self.core.record_consumed(
+                    message.topic(),
+                    message.partition(),
+                    message.offset(),
+                );
+                Polled::Item(decode(&message, topic, &*self.key, &*self.value))
             }
             Some(Err(error)) => match self.core.consumption_error(error) {
                 Some(error) => Polled::Item(Err(error)),

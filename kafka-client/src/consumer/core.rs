@@ -16,7 +16,7 @@ use super::context::{list_of, partitions_of, ConsumerCtx};
 use super::offsets::Offset;
 use super::positions::PositionTable;
 use crate::error::{Error, Result};
-use crate::record::TopicPartition;
+use crate::record::{TopicName, TopicPartition};
 
 /// How long `recv` waits for librdkafka's wakeup before polling anyway. The
 /// wakeup normally comes first; the tick keeps `max.poll.interval.ms`
@@ -467,14 +467,15 @@ impl Core {
         self.tracking().positions.entries()
     }
 
-    /// Notes that the record at `offset` was handed to the application.
-    /// It costs no allocation: this runs for every record.
-    pub(crate) fn record_consumed(&self, topic: &str, partition: i32, offset: i64) {
+    /// Notes that the record at `offset` was handed to the application,
+    /// and gives the topic's shared name for the record. It costs no
+    /// allocation: this runs for every record.
+    pub(crate) fn record_consumed(&self, topic: &str, partition: i32, offset: i64) -> TopicName {
         let mut tracking = self.tracking();
         if self.auto_commit {
             tracking.unstored.set(topic, partition, offset + 1);
         }
-        tracking.positions.set(topic, partition, offset + 1);
+        tracking.positions.set(topic, partition, offset + 1).clone()
     }
 
     /// With auto-commit on, gives the positions of records handed out so far

@@ -1,9 +1,10 @@
 //! A table of offsets per topic and partition that the consumer updates
 //! for every record it hands out, so it costs no allocation and no hashing
 //! on that path: topics are few and searched by name (the last one used
-//! first), partitions index a vector.
+//! first), partitions index a vector. It also keeps each topic's shared
+//! name, which the consumer's records carry.
 
-use crate::record::TopicPartition;
+use crate::record::{TopicName, TopicPartition};
 
 /// Offsets by topic and partition.
 #[derive(Debug, Default)]
@@ -16,7 +17,7 @@ pub(crate) struct PositionTable {
 
 #[derive(Debug)]
 struct TopicSlots {
-    topic: String,
+    topic: TopicName,
     offsets: Vec<Option<i64>>,
 }
 
@@ -28,28 +29,29 @@ impl PositionTable {
         self.topics.iter().position(|t| t.topic == topic)
     }
 
-    /// Sets the offset of `partition` of `topic`. A negative partition
-    /// number (never one librdkafka hands out) is ignored.
-    pub(crate) fn set(&mut self, topic: &str, partition: i32, offset: i64) {
-        let Ok(slot) = usize::try_from(partition) else {
-            return;
-        };
+    /// Sets the offset of `partition` of `topic`, and gives the topic's
+    /// shared name. A negative partition number (never one librdkafka hands
+    /// out) sets nothing.
+    pub(crate) fn set(&mut self, topic: &str, partition: i32, offset: i64) -> &TopicName {
         let index = match self.find(topic) {
             Some(index) => index,
             None => {
                 self.topics.push(TopicSlots {
-                    topic: topic.to_string(),
+                    topic: TopicName::from(topic),
                     offsets: Vec::new(),
                 });
                 self.topics.len() - 1
             }
         };
         self.last = index;
-        let offsets = &mut self.topics[index].offsets;
-        if offsets.len() <= slot {
-            offsets.resize(slot + 1, None);
+        let slots = &mut self.topics[index];
+        if let Ok(slot) = usize::try_from(partition) {
+            if slots.offsets.len() <= slot {
+                slots.offsets.resize(slot + 1, None);
+            }
+            slots.offsets[slot] = Some(offset);
         }
-        offsets[slot] = Some(offset);
+        &slots.topic
     }
 
     /// The offset of `tp`, if one is set.
@@ -74,7 +76,7 @@ impl PositionTable {
             .flat_map(|t| {
                 t.offsets.iter().enumerate().filter_map(|(slot, offset)| {
                     let partition = i32::try_from(slot).ok()?;
-                    Some((TopicPartition::new(t.topic.as_str(), partition), (*offset)?))
+                    Some((TopicPartition::new(&t.topic, partition), (*offset)?))
                 })
             })
             .collect();
@@ -124,13 +126,26 @@ mod tests {
         table.set("b", 0, 5);
         table.set("a", 2, 11);
         table.set("a", 0, 1);
-        table.set("x", -1, 7);
+        assert_eq!(table.set("x", -1, 7), "x");
         assert_eq!(table.get(&tp("a", 2)), Some(11));
         assert_eq!(table.get(&tp("a", 1)), None);
         assert_eq!(table.get(&tp("c", 0)), None);
         assert_eq!(
             table.entries(),
             vec![(tp("a", 0), 1), (tp("a", 2), 11), (tp("b", 0), 5)]
+        );
+    }
+
+    #[test]
+    fn gives_one_shared_name_per_topic() {
+        let mut table = PositionTable::default();
+        let first = table.set("a", 0, 1).clone();
+        table.set("b", 0, 1);
+        let again = table.set("a", 1, 2).clone();
+        assert_eq!(first, "a");
+        assert!(
+            std::ptr::eq(first.as_str(), again.as_str()),
+            "the name is shared"
         );
     }
 

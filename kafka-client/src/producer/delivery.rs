@@ -26,7 +26,7 @@ use tokio::sync::{oneshot, Notify};
 use super::failure::DeliveryFailure;
 use super::metadata::PartitionCounts;
 use crate::error::Error;
-use crate::record::{Headers, RecordMetadata};
+use crate::record::{Headers, RecordMetadata, TopicName};
 
 /// The outcome of one record: where it was stored, or why it was not.
 pub type DeliveryOutcome = Result<RecordMetadata, DeliveryFailure>;
@@ -300,14 +300,14 @@ fn failure_of(error: &KafkaError, message: &BorrowedMessage<'_>) -> DeliveryFail
 #[must_use = "dropping it leaves a failure to the next flush"]
 pub struct DeliveryFuture {
     receiver: oneshot::Receiver<DeliveryOutcome>,
-    topic: String,
+    topic: TopicName,
     partition: i32,
 }
 
 impl DeliveryFuture {
     pub(crate) fn new(
         receiver: oneshot::Receiver<DeliveryOutcome>,
-        topic: String,
+        topic: TopicName,
         partition: i32,
     ) -> Self {
         DeliveryFuture {
@@ -342,7 +342,7 @@ impl Future for DeliveryFuture {
             // Only when librdkafka was destroyed with the record still queued.
             Poll::Ready(Err(_)) => Poll::Ready(Err(DeliveryFailure {
                 error: Error::Closed("producer"),
-                topic: std::mem::take(&mut self.topic),
+                topic: self.topic.to_string(),
                 partition: self.partition,
                 key: None,
                 value: None,

@@ -25,7 +25,7 @@ pub(crate) struct SinkEnv<'a> {
     pub(crate) node: NodeId,
     pub(crate) application_id: &'a str,
     /// The sink's fixed topic's full name, worked out once per task.
-    pub(crate) topic: Option<&'a str>,
+    pub(crate) topic: Option<&'a kafka_client::TopicName>,
     pub(crate) origin: &'a RecordOrigin,
 }
 
@@ -57,16 +57,16 @@ impl<K, V> TypedSink<K, V> {
 impl<K: Data, V: Data> SinkEncoder for TypedSink<K, V> {
     fn encode(&self, record: AnyRecord, env: SinkEnv<'_>) -> Result<SinkRecord> {
         let record = downcast::<K, V>(record, env.topology, env.node)?;
-        let topic = match &self.target {
+        let topic: kafka_client::TopicName = match &self.target {
             SinkTarget::Topic(t) => match env.topic {
-                Some(full) => full.to_string(),
-                None => t.full_name(env.application_id),
+                Some(full) => full.clone(),
+                None => t.full_name(env.application_id).into(),
             },
-            SinkTarget::Dynamic(choose) => choose(&record),
+            SinkTarget::Dynamic(choose) => choose(&record).into(),
         };
         let failure = |part, source| Error::Serialization {
             processor: env.topology.node(env.node).name().to_string(),
-            topic: topic.clone(),
+            topic: topic.to_string(),
             part,
             origin: env.origin.clone(),
             source: Box::new(source),

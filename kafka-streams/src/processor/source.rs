@@ -58,7 +58,7 @@ fn failure(
     source: kafka_client::serde::SerdeError,
 ) -> Error {
     Error::Deserialization(Box::new(DeserializationError {
-        topic: record.topic.clone(),
+        topic: record.topic.to_string(),
         partition: record.partition,
         offset: record.offset,
         part,

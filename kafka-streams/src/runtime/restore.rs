@@ -106,7 +106,7 @@ pub(crate) async fn restore_task(
                 .get(&key)
                 .map(<[u8]>::to_vec);
             restored.corrections.push(SinkRecord {
-                topic: topic.clone(),
+                topic: topic.clone().into(),
                 partition: Some(task.partition()),
                 key: Some(key),
                 value,

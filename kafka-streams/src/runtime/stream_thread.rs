@@ -319,7 +319,7 @@ impl Worker {
             // Ids for repartition records: the same input yields the same ids.
             let mut origin = repartition_origin;
             for sink in &mut self.output[first_output..] {
-                if app.repartition_topics.contains(&sink.topic) {
+                if app.repartition_topics.contains(sink.topic.as_str()) {
                     sink.headers.insert(ORIGIN_HEADER, origin.encode().to_vec());
                     origin.index += 1;
                 }

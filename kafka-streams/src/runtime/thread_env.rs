@@ -7,7 +7,7 @@ use std::sync::Arc;
 use kafka_client::consumer::{Consumer, GroupMetadata};
 use kafka_client::producer::Producer;
 use kafka_client::serde::BytesSerde;
-use kafka_client::{ProducerRecord, TopicPartition};
+use kafka_client::{ProducerRecord, TopicName, TopicPartition};
 
 use super::app::{AppContext, ThreadHandle};
 use super::config::{ClientRole, ProcessingGuarantee};
@@ -105,7 +105,7 @@ impl ThreadEnv {
     pub(crate) async fn send(&self, records: impl IntoIterator<Item = SinkRecord>) -> Result<()> {
         let mut count = 0;
         // A few topics per call: a list is cheaper than a map.
-        let mut by_topic: Vec<(String, u64)> = Vec::new();
+        let mut by_topic: Vec<(TopicName, u64)> = Vec::new();
         for sink in records {
             count += 1;
             match by_topic.iter_mut().find(|(topic, _)| *topic == sink.topic) {
@@ -137,10 +137,10 @@ impl ThreadEnv {
         }
         let mut set = self.thread.lock_tasks();
         for (topic, n) in by_topic {
-            match set.produced_by_topic.get_mut(&topic) {
+            match set.produced_by_topic.get_mut(topic.as_str()) {
                 Some(total) => *total += n,
                 None => {
-                    set.produced_by_topic.insert(topic, n);
+                    set.produced_by_topic.insert(topic.to_string(), n);
                 }
             }
         }

@@ -38,6 +38,7 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+use kafka_client::TopicName;
 use rustc_hash::FxHashMap;
 
 pub(crate) use self::core::TaskCore;
@@ -66,8 +67,8 @@ pub(crate) struct StreamTask {
     processors: FxHashMap<NodeId, Box<dyn ErasedProcessor>>,
     sources: FxHashMap<String, NodeId>,
     /// The full topic name of each sink with a fixed topic.
-    sink_topics: FxHashMap<NodeId, String>,
-    changelogs: BTreeMap<String, String>,
+    sink_topics: FxHashMap<NodeId, TopicName>,
+    changelogs: BTreeMap<String, TopicName>,
     core: TaskCore,
     output: Vec<SinkRecord>,
     /// Buffers for the records on their way through the processors, kept
@@ -129,7 +130,7 @@ impl StreamTask {
                     topic: SinkTopic::Fixed(topic),
                     ..
                 } => {
-                    sink_topics.insert(id, topic.full_name(application_id));
+                    sink_topics.insert(id, topic.full_name(application_id).into());
                 }
                 NodeKind::Sink { .. } => {}
             }
@@ -144,7 +145,10 @@ impl StreamTask {
                     available: Vec::new(),
                 })?;
             if spec.logged {
-                changelogs.insert(name.to_string(), changelog_topic_name(application_id, name));
+                changelogs.insert(
+                    name.to_string(),
+                    changelog_topic_name(application_id, name).into(),
+                );
             }
             stores.insert(name.to_string(), spec.create());
         }
@@ -269,9 +273,9 @@ impl StreamTask {
     /// Processes one consumed record, buffering everything it produces.
     pub(crate) fn process(&mut self, record: SourceRecord) -> Result<()> {
         self.initialize()?;
-        let Some(&node) = self.sources.get(&record.topic) else {
+        let Some(&node) = self.sources.get(record.topic.as_str()) else {
             return Err(Error::UnknownTopic {
-                topic: record.topic,
+                topic: record.topic.to_string(),
                 subtopology: self.subtopology,
             });
         };
@@ -455,7 +459,7 @@ impl StreamTask {
                             topology: &topology,
                             node,
                             application_id: &self.core.application_id,
-                            topic: self.sink_topics.get(&node).map(String::as_str),
+                            topic: self.sink_topics.get(&node),
                             origin: &self.core.origin,
                         },
                     )?;

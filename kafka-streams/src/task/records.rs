@@ -1,12 +1,12 @@
 //! The bytes at a task's edges.
 
-use kafka_client::Headers;
+use kafka_client::{Headers, TopicName};
 
 /// A record as the runtime consumed it, before deserialization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SourceRecord {
     /// The full topic name (for repartition topics, with the application id).
-    pub(crate) topic: String,
+    pub(crate) topic: TopicName,
     pub(crate) partition: i32,
     pub(crate) offset: i64,
     /// Milliseconds since the epoch.
@@ -27,7 +27,7 @@ pub(crate) struct SourceRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SinkRecord {
     /// The full topic name.
-    pub(crate) topic: String,
+    pub(crate) topic: TopicName,
     pub(crate) partition: Option<i32>,
     pub(crate) key: Option<Vec<u8>>,
     pub(crate) value: Option<Vec<u8>>,

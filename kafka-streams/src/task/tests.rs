@@ -27,7 +27,7 @@ fn counting_topology() -> Arc<Topology> {
 
 fn record(topic: &str, offset: i64, ts: i64, key: Option<&[u8]>, value: &[u8]) -> SourceRecord {
     SourceRecord {
-        topic: topic.to_string(),
+        topic: topic.into(),
         partition: 3,
         offset,
         timestamp: ts,
@@ -53,7 +53,7 @@ fn first_subtopology_writes_repartition_records_without_a_partition() {
     assert_eq!(
         task.drain_output(),
         vec![SinkRecord {
-            topic: "app-counts-repartition".to_string(),
+            topic: "app-counts-repartition".into(),
             partition: None,
             key: Some(b"hello".to_vec()),
             value: Some(b"hello".to_vec()),

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use kafka_client::Headers;
+use kafka_client::{Headers, TopicName};
 
 use crate::error::{Error, Result};
 use crate::state::StoreSlot;
@@ -102,7 +102,7 @@ impl DriverState {
         queue.push_back((
             sub,
             SourceRecord {
-                topic: topic.to_string(),
+                topic: TopicName::from(topic),
                 partition: 0,
                 offset,
                 timestamp,
@@ -136,7 +136,7 @@ impl DriverState {
     /// Sends produced records where the cluster would deliver them.
     fn route(&mut self, produced: Vec<SinkRecord>, queue: &mut VecDeque<(usize, SourceRecord)>) {
         for record in produced {
-            if let Some(store) = self.changelog_topics.get(&record.topic) {
+            if let Some(store) = self.changelog_topics.get(record.topic.as_str()) {
                 self.changelogs
                     .entry(store.clone())
                     .or_default()
@@ -146,7 +146,7 @@ impl DriverState {
             let reader = self
                 .topology
                 .subtopology_reading(&record.topic, &self.application_id);
-            let internal = self.repartition_topics.contains(&record.topic);
+            let internal = self.repartition_topics.contains(record.topic.as_str());
             if let Some(sub) = reader {
                 let offset = self.next_offset(&record.topic);
                 queue.push_back((
@@ -164,7 +164,7 @@ impl DriverState {
             }
             if !internal {
                 self.outputs
-                    .entry(record.topic.clone())
+                    .entry(record.topic.to_string())
                     .or_default()
                     .push_back(record);
             }
