@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use futures::Stream;
 use rdkafka::consumer::Consumer as _;
-use rdkafka::message::Message;
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
+use super::borrowed::BorrowedRecord;
 use super::builder::ConsumerBuilder;
 use super::context::ClientErrorEvent;
 use super::core::{Core, Mode};
@@ -21,7 +22,7 @@ use super::rebalance;
 use super::turn::Turn;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
-use crate::record::{ConsumerRecord, TopicPartition};
+use crate::record::{ConsumerRecord, TopicName, TopicPartition};
 use crate::serde::{DefaultSerde, Deserializer};
 
 /// A typed Kafka consumer. See the [module documentation](super) for how
@@ -72,10 +73,10 @@ impl<K, V> fmt::Debug for Consumer<K, V> {
 }
 
 /// What one zero-timeout poll of librdkafka gave.
-enum Polled<K, V> {
-    /// A record, or a record that could not be deserialized, or an error
-    /// for the application.
-    Item(Result<ConsumerRecord<K, V>>),
+enum Polled<T> {
+    /// A record taken (decoded, or lent to a closure), or a record that
+    /// could not be deserialized, or an error for the application.
+    Item(Result<T>),
     /// An event was served (or an error logged): poll again at once.
     Again,
     /// The queue is empty.
@@ -215,14 +216,69 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     /// [`Consumer::last_client_error`]. Bound the wait with
     /// `tokio::time::timeout` if needed: cancelling `recv` loses no record.
     pub async fn recv(&self) -> Result<ConsumerRecord<K, V>> {
+        let taken = self.next(true, |message, topic| self.decode(message, topic));
+        taken.await?.ok_or(Error::Closed("consumer"))
+    }
+
+    /// The next record if one is ready now, without waiting: `Ok(None)`
+    /// when none is. Serves the group's rebalances first, as
+    /// [`recv`](Consumer::recv) does (so it may await a listener), and sets
+    /// no timer: a loop that drains what is ready with `try_recv` and waits
+    /// with `recv` only when nothing is, pays for no wakeup per record.
+    pub async fn try_recv(&self) -> Result<Option<ConsumerRecord<K, V>>> {
+        self.next(false, |message, topic| self.decode(message, topic))
+            .await
+    }
+
+    /// Waits for the next record, as [`recv`](Consumer::recv) does, and
+    /// lends it to `read` as librdkafka holds it: nothing is deserialized
+    /// or copied, and `read`'s result is returned. The record counts as
+    /// consumed (its position moves on) whatever `read` does with it.
+    /// Cancelling the call loses no record: one is taken only inside the
+    /// poll that also runs `read`.
+    pub async fn recv_with<R>(&self, read: impl FnOnce(BorrowedRecord<'_>) -> R) -> Result<R> {
+        let mut read = Some(read);
+        let taken = self.next(true, |message, topic| lend(&mut read, message, &topic));
+        taken.await?.ok_or(Error::Closed("consumer"))
+    }
+
+    /// [`recv_with`](Consumer::recv_with) without waiting: `Ok(None)` (and
+    /// `read` not called) when no record is ready now.
+    ///
+    /// ```no_run
+    /// # async fn demo(consumer: kafka_client::Consumer<Vec<u8>, Vec<u8>>) -> kafka_client::Result<()> {
+    /// // Sum the sizes of the values ready now, copying none of them.
+    /// let mut bytes = 0;
+    /// while let Some(size) = consumer.try_recv_with(|r| r.value().map_or(0, <[u8]>::len)).await? {
+    ///     bytes += size;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn try_recv_with<R>(
+        &self,
+        read: impl FnOnce(BorrowedRecord<'_>) -> R,
+    ) -> Result<Option<R>> {
+        let mut read = Some(read);
+        self.next(false, |message, topic| lend(&mut read, message, &topic))
+            .await
+    }
+
+    /// Serves rebalances and polls until a record is taken by `take`, or,
+    /// unless `wait`, until none is ready (`Ok(None)`).
+    async fn next<T>(
+        &self,
+        wait: bool,
+        mut take: impl FnMut(&BorrowedMessage<'_>, TopicName) -> Result<T>,
+    ) -> Result<Option<T>> {
         let _turn = self.turn.take().await;
         // The application asked for more: what it got before is processed.
         self.core.store_processed(None);
         loop {
             rebalance::serve_pending(&self.core, self.listener.as_deref()).await?;
-            match self.poll_once() {
-                Polled::Item(item) => return item,
+            match self.poll_once(&mut take) {
+                Polled::Item(item) => return item.map(Some),
                 Polled::Again => continue,
+                Polled::Empty if !wait => return Ok(None),
                 Polled::Empty => {
                     let ctx = self.core.ctx();
                     if !ctx.has_pending() && !ctx.take_served() {
@@ -233,25 +289,12 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
         }
     }
 
-    /// The next record if one is ready now, without waiting: `Ok(None)`
-    /// when none is. Serves the group's rebalances first, as
-    /// [`recv`](Consumer::recv) does (so it may await a listener), and sets
-    /// no timer: a loop that drains what is ready with `try_recv` and waits
-    /// with `recv` only when nothing is, pays for no wakeup per record.
-    pub async fn try_recv(&self) -> Result<Option<ConsumerRecord<K, V>>> {
-        let _turn = self.turn.take().await;
-        self.core.store_processed(None);
-        loop {
-            rebalance::serve_pending(&self.core, self.listener.as_deref()).await?;
-            match self.poll_once() {
-                Polled::Item(item) => return item.map(Some),
-                Polled::Again => continue,
-                Polled::Empty => return Ok(None),
-            }
-        }
-    }
-
-    fn poll_once(&self) -> Polled<K, V> {
+    /// One zero-timeout poll. A message is noted as consumed and handed to
+    /// `take` with its topic's shared name; it never lives across an await.
+    fn poll_once<T>(
+        &self,
+        take: &mut impl FnMut(&BorrowedMessage<'_>, TopicName) -> Result<T>,
+    ) -> Polled<T> {
         match self.core.base().poll(Duration::ZERO) {
             None => Polled::Empty,
             Some(Ok(message)) => {
@@ -261,13 +304,21 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
                     message.partition(),
                     message.offset(),
                 );
-                Polled::Item(decode(&message, topic, &*self.key, &*self.value))
+                Polled::Item(take(&message, topic))
             }
             Some(Err(error)) => match self.core.consumption_error(error) {
                 Some(error) => Polled::Item(Err(error)),
                 None => Polled::Again,
             },
         }
+    }
+
+    fn decode(
+        &self,
+        message: &BorrowedMessage<'_>,
+        topic: TopicName,
+    ) -> Result<ConsumerRecord<K, V>> {
+        decode(message, topic, &*self.key, &*self.value)
     }
 
     /// The records as a `Stream` (each item is what [`recv`](Consumer::recv)
@@ -325,4 +376,15 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     pub fn last_client_error(&self) -> Option<ClientErrorEvent> {
         self.core.ctx().last_error()
     }
+}
+
+/// Lends `message` to the closure in `read`, which runs once: a poll that
+/// takes a message returns at once.
+fn lend<R>(
+    read: &mut Option<impl FnOnce(BorrowedRecord<'_>) -> R>,
+    message: &BorrowedMessage<'_>,
+    topic: &TopicName,
+) -> Result<R> {
+    let read = read.take().ok_or(Error::Closed("consumer"))?;
+    Ok(read(BorrowedRecord::new(message, topic)))
 }

@@ -110,6 +110,7 @@
 #[allow(clippy::module_inception)]
 mod consumer;
 
+mod borrowed;
 mod builder;
 mod close;
 mod commit_metadata;
@@ -128,6 +129,7 @@ mod turn;
 /// The attribute to put on an `impl RebalanceListener` block (re-exported
 /// so that implementing the trait needs no extra dependency).
 pub use async_trait::async_trait;
+pub use borrowed::BorrowedRecord;
 pub use builder::ConsumerBuilder;
 pub use commit_metadata::CommitWithMetadata;
 pub use consumer::Consumer;

@@ -18,7 +18,7 @@ pub(crate) trait SourceDecoder: Send + Sync {
     fn decode(
         &self,
         node: &str,
-        record: &SourceRecord,
+        record: SourceRecord<'_>,
         partition_time: Option<i64>,
     ) -> Result<(AnyRecord, i64)>;
 
@@ -53,7 +53,7 @@ impl<K, V> TypedSource<K, V> {
 }
 
 fn failure(
-    record: &SourceRecord,
+    record: &SourceRecord<'_>,
     part: &'static str,
     source: kafka_client::serde::SerdeError,
 ) -> Error {
@@ -62,8 +62,8 @@ fn failure(
         partition: record.partition,
         offset: record.offset,
         part,
-        key: record.key.clone(),
-        value: record.value.clone(),
+        key: record.key.map(<[u8]>::to_vec),
+        value: record.value.map(<[u8]>::to_vec),
         timestamp: Some(record.timestamp),
         headers: record.headers.clone(),
         source,
@@ -74,21 +74,19 @@ impl<K: Data, V: Data> SourceDecoder for TypedSource<K, V> {
     fn decode(
         &self,
         node: &str,
-        record: &SourceRecord,
+        record: SourceRecord<'_>,
         partition_time: Option<i64>,
     ) -> Result<(AnyRecord, i64)> {
         let key = record
             .key
-            .as_deref()
-            .map(|b| self.keys.deserialize(&record.topic, b))
+            .map(|b| self.keys.deserialize(record.topic, b))
             .transpose()
-            .map_err(|e| failure(record, "key", e))?;
+            .map_err(|e| failure(&record, "key", e))?;
         let value = record
             .value
-            .as_deref()
-            .map(|b| self.values.deserialize(&record.topic, b))
+            .map(|b| self.values.deserialize(record.topic, b))
             .transpose()
-            .map_err(|e| failure(record, "value", e))?;
+            .map_err(|e| failure(&record, "value", e))?;
         let timestamp = self.extractor.extract(
             key.as_ref(),
             value.as_ref(),
@@ -110,7 +108,7 @@ impl<K: Data, V: Data> SourceDecoder for TypedSource<K, V> {
             key,
             value,
             timestamp,
-            headers: record.headers.clone(),
+            headers: record.headers,
         };
         Ok((Box::new(typed), timestamp))
     }

@@ -70,6 +70,7 @@ mod commit_meta;
 mod config;
 mod dead_letter;
 mod handlers;
+mod intake;
 mod kafka_streams;
 mod listener;
 mod metrics;

@@ -10,6 +10,7 @@
 //! origin partition, the largest id it applied, skips anything not larger,
 //! and commits that high-water mark with its offsets (see `commit_meta`).
 
+#[cfg(test)]
 use kafka_client::Headers;
 
 /// The header's key.
@@ -41,8 +42,14 @@ impl Origin {
     }
 
     /// Reads the header of `headers`, if it has a well-formed one.
+    #[cfg(test)]
     pub(crate) fn from_headers(headers: &Headers) -> Option<Origin> {
-        let raw: &[u8; 18] = headers.last(ORIGIN_HEADER)?.try_into().ok()?;
+        Origin::decode(headers.last(ORIGIN_HEADER)?)
+    }
+
+    /// Reads a header value, if it is a well-formed one.
+    pub(crate) fn decode(raw: &[u8]) -> Option<Origin> {
+        let raw: &[u8; 18] = raw.try_into().ok()?;
         Some(Origin {
             offset: i64::from_be_bytes(raw[0..8].try_into().ok()?),
             index: u32::from_be_bytes(raw[8..12].try_into().ok()?),

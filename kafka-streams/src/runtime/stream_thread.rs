@@ -14,22 +14,21 @@ use std::time::{Duration, Instant};
 
 use kafka_client::consumer::{Consumer, Offset, OffsetReset};
 use kafka_client::serde::BytesSerde;
-use kafka_client::ConsumerRecord;
 use tokio::sync::watch;
 
 use super::app::{AppContext, ThreadHandle, ThreadStatus};
 use super::config::ClientRole;
 use super::dead_letter::dead_letter_record;
 use super::handlers::DeserializationHandler;
+use super::intake::{take_record, Intake};
 use super::listener::TaskListener;
 use super::metrics::MetricsRecorder;
-use super::origin::{Origin, ORIGIN_HEADER};
 use super::source_partition::SourcePartition;
 use super::task_builder::{build_task, read_committed, source_partitions};
 use super::task_id::TaskId;
 use super::thread_env::ThreadEnv;
 use crate::error::{Error, Result};
-use crate::task::{SinkRecord, SourceRecord};
+use crate::task::SinkRecord;
 
 /// How many times in a row an aborted transaction is retried before the
 /// thread gives up.
@@ -183,9 +182,15 @@ impl Worker {
             // First what is ready now, without a timer per record.
             let mut drained = 0;
             while drained < BATCH {
-                match self.consumer.try_recv().await {
-                    Ok(Some(record)) => {
-                        self.process(record).await?;
+                let taken = {
+                    let (env, last, output) = (&*self.env, &mut self.last, &mut self.output);
+                    self.consumer
+                        .try_recv_with(|record| take_record(env, last, output, record))
+                        .await
+                };
+                match taken {
+                    Ok(Some(intake)) => {
+                        self.after_intake(intake).await?;
                         drained += 1;
                     }
                     Ok(None) => break,
@@ -210,18 +215,26 @@ impl Worker {
             } else {
                 wait
             };
-            tokio::select! {
-                biased;
-                changed = shutdown.changed() => {
-                    if changed.is_err() || *shutdown.borrow() {
-                        return Ok(());
+            let received = {
+                let (env, last, output) = (&*self.env, &mut self.last, &mut self.output);
+                let next = self
+                    .consumer
+                    .recv_with(|record| take_record(env, last, output, record));
+                tokio::select! {
+                    biased;
+                    changed = shutdown.changed() => {
+                        if changed.is_err() || *shutdown.borrow() {
+                            return Ok(());
+                        }
+                        None
                     }
+                    received = tokio::time::timeout(wait, next) => received.ok(),
                 }
-                received = tokio::time::timeout(wait, self.consumer.recv()) => match received {
-                    Err(_) => {}
-                    Ok(Ok(record)) => self.process(record).await?,
-                    Ok(Err(error)) => self.consumer_error(error).await?,
-                },
+            };
+            match received {
+                None => {}
+                Some(Ok(intake)) => self.after_intake(intake).await?,
+                Some(Err(error)) => self.consumer_error(error).await?,
             }
             self.on_deadlines().await?;
         }
@@ -254,96 +267,16 @@ impl Worker {
         }
     }
 
-    async fn process(&mut self, record: ConsumerRecord<Vec<u8>, Vec<u8>>) -> Result<()> {
-        let app = &self.env.app;
-        // Records come in runs from one partition: what the topology says
-        // of its topic is looked up once per run.
-        if self.last.partition.partition() != record.partition
-            || self.last.partition.topic() != record.topic
-        {
-            self.last = SourcePartition::of(app, &record.topic, record.partition);
-        }
-        let Some(subtopology) = self.last.subtopology else {
-            tracing::warn!(topic = %record.topic, "record from a topic no sub-topology reads; skipped");
-            return Ok(());
-        };
-        let id = TaskId {
-            subtopology,
-            partition: record.partition,
-        };
-        let next_offset = record.offset + 1;
-        let mut source = SourceRecord {
-            topic: record.topic,
-            partition: record.partition,
-            offset: record.offset,
-            timestamp: record.timestamp.unwrap_or(-1),
-            key: record.key,
-            value: record.value,
-            headers: record.headers,
-        };
-        let repartition_origin = Origin {
-            topic: self.last.topic_index,
-            partition: source.partition,
-            offset: source.offset,
-            index: 0,
-        };
-        let from_repartition = self.last.from_repartition;
-        let result = {
-            let mut set = self.env.thread.lock_tasks();
-            let Some(owned) = set.active.get_mut(&id) else {
-                tracing::warn!(task = %id, "record for a task this thread does not own; skipped");
-                return Ok(());
-            };
-            // The id is the runtime's own: processors never see it, and
-            // it does not travel on to output topics with the record.
-            let origin = from_repartition
-                .then(|| {
-                    let origin = Origin::from_headers(&source.headers);
-                    source.headers.remove(ORIGIN_HEADER);
-                    origin
-                })
-                .flatten();
-            let duplicate = origin.is_some_and(|o| owned.seen_before(&o));
-            let first_output = self.output.len();
-            let result = if duplicate {
-                MetricsRecorder::add(&app.metrics.duplicates_skipped, 1);
-                Ok(())
-            } else {
-                let dropped_before = owned.task.dropped_records();
-                let result = owned.task.process(source);
-                owned.task.drain_into(&mut self.output);
-                let dropped = owned.task.dropped_records() - dropped_before;
-                MetricsRecorder::add(&app.metrics.records_dropped, dropped);
-                result
-            };
-            // Ids for repartition records: the same input yields the same ids.
-            let mut origin = repartition_origin;
-            for sink in &mut self.output[first_output..] {
-                if app.repartition_topics.contains(sink.topic.as_str()) {
-                    sink.headers.insert(ORIGIN_HEADER, origin.encode().to_vec());
-                    origin.index += 1;
-                }
+    /// The asynchronous part of processing a record that
+    /// [`take_record`] took: a record that could not be deserialized goes
+    /// to the handler, and the output is sent.
+    async fn after_intake(&mut self, intake: Result<Intake>) -> Result<()> {
+        match intake {
+            Ok(Intake::Skipped) => return Ok(()),
+            Ok(Intake::Processed) => {
+                MetricsRecorder::add(&self.env.app.metrics.records_processed, 1)
             }
-            let tp = &self.last.partition;
-            match set.processed_by_topic.get_mut(tp.topic()) {
-                Some(n) => *n += 1,
-                None => {
-                    set.processed_by_topic.insert(tp.topic().to_string(), 1);
-                }
-            }
-            match set.offsets.get_mut(tp) {
-                Some(offset) => *offset = next_offset,
-                None => {
-                    set.offsets.insert(tp.clone(), next_offset);
-                }
-            }
-            result
-        };
-        match result {
-            Ok(()) => MetricsRecorder::add(&app.metrics.records_processed, 1),
-            Err(Error::Deserialization(error)) => {
-                self.handle_bad_record(*error).await?;
-            }
+            Err(Error::Deserialization(error)) => self.handle_bad_record(*error).await?,
             Err(other) => return Err(other),
         }
         self.send_output().await

@@ -42,7 +42,7 @@ use kafka_client::TopicName;
 use rustc_hash::FxHashMap;
 
 pub(crate) use self::core::TaskCore;
-pub(crate) use records::{SinkRecord, SourceRecord};
+pub(crate) use records::{OwnedSourceRecord, SinkRecord, SourceRecord};
 
 use crate::error::{Error, RecordOrigin, Result};
 use crate::processor::erased::{AnyRecord, Env, ErasedProcessor, Outbox};
@@ -271,7 +271,7 @@ impl StreamTask {
     }
 
     /// Processes one consumed record, buffering everything it produces.
-    pub(crate) fn process(&mut self, record: SourceRecord) -> Result<()> {
+    pub(crate) fn process(&mut self, record: SourceRecord<'_>) -> Result<()> {
         self.initialize()?;
         let Some(&node) = self.sources.get(record.topic.as_str()) else {
             return Err(Error::UnknownTopic {
@@ -286,16 +286,17 @@ impl StreamTask {
             });
         };
         let decoder = decoder.clone();
-        let (typed, timestamp) = decoder.decode(
-            self.topology.node(node).name(),
-            &record,
-            self.core.stream_time,
-        )?;
-        self.core.origin = RecordOrigin::Input {
-            topic: record.topic,
+        let origin = RecordOrigin::Input {
+            topic: record.topic.clone(),
             partition: record.partition,
             offset: record.offset,
         };
+        let (typed, timestamp) = decoder.decode(
+            self.topology.node(node).name(),
+            record,
+            self.core.stream_time,
+        )?;
+        self.core.origin = origin;
         self.core.stream_time = Some(
             self.core
                 .stream_time

@@ -6,7 +6,7 @@ use std::time::Duration;
 use kafka_client::serde::{LongSerde, StringSerde};
 use kafka_client::Headers;
 
-use super::{SinkRecord, SourceRecord, StreamTask};
+use super::{OwnedSourceRecord, SinkRecord, StreamTask};
 use crate::error::Error;
 use crate::processor::{Processor, ProcessorContext, PunctuationId, PunctuationType, Record};
 use crate::state::ReadOnlyKeyValueStore;
@@ -25,8 +25,14 @@ fn counting_topology() -> Arc<Topology> {
     Arc::new(builder.build().unwrap())
 }
 
-fn record(topic: &str, offset: i64, ts: i64, key: Option<&[u8]>, value: &[u8]) -> SourceRecord {
-    SourceRecord {
+fn record(
+    topic: &str,
+    offset: i64,
+    ts: i64,
+    key: Option<&[u8]>,
+    value: &[u8],
+) -> OwnedSourceRecord {
+    OwnedSourceRecord {
         topic: topic.into(),
         partition: 3,
         offset,
@@ -47,7 +53,7 @@ fn tasks_are_send() {
 fn first_subtopology_writes_repartition_records_without_a_partition() {
     let topology = counting_topology();
     let mut task = StreamTask::new(topology, 0, 3, APP, 0).unwrap();
-    task.process(record("words", 0, 10, None, b"hello"))
+    task.process(record("words", 0, 10, None, b"hello").lend())
         .unwrap();
     assert_eq!(task.stream_time(), Some(10));
     assert_eq!(
@@ -62,7 +68,9 @@ fn first_subtopology_writes_repartition_records_without_a_partition() {
         }]
     );
     assert!(task.drain_output().is_empty());
-    let err = task.process(record("other", 0, 0, None, b"x")).unwrap_err();
+    let err = task
+        .process(record("other", 0, 0, None, b"x").lend())
+        .unwrap_err();
     assert!(
         matches!(err, Error::UnknownTopic { subtopology: 0, .. }),
         "{err:?}"
@@ -90,13 +98,16 @@ fn restored_state_is_continued_and_updates_wait_for_the_flush() {
     assert!(task.drain_output().is_empty());
 
     for (offset, ts) in [(7, 20), (8, 15)] {
-        task.process(record(
-            "app-counts-repartition",
-            offset,
-            ts,
-            Some(b"hello"),
-            b"hello",
-        ))
+        task.process(
+            record(
+                "app-counts-repartition",
+                offset,
+                ts,
+                Some(b"hello"),
+                b"hello",
+            )
+            .lend(),
+        )
         .unwrap();
     }
     // The table update waits in the record cache, the changelog record in
@@ -146,7 +157,7 @@ fn an_aggregation_feeding_a_repartition_topic_forwards_at_once() {
         .count(Materialized::as_store("words-per-count"));
     let topology = Arc::new(builder.build().unwrap());
     let mut task = StreamTask::new(topology, 1, 0, APP, 0).unwrap();
-    task.process(record("app-counts-repartition", 0, 5, Some(b"a"), b"a"))
+    task.process(record("app-counts-repartition", 0, 5, Some(b"a"), b"a").lend())
         .unwrap();
     let out = task.drain_output();
     assert_eq!(out.len(), 1, "{out:?}");
@@ -189,7 +200,7 @@ fn stream_time_punctuations_fire_inside_process() {
     let mut fired = Vec::new();
     // Stream time never goes back: the late record at 3 does not fire.
     for (offset, ts) in [0, 5, 10, 3, 25, 29, 30].into_iter().enumerate() {
-        task.process(record("in", offset as i64, ts, None, b"x"))
+        task.process(record("in", offset as i64, ts, None, b"x").lend())
             .unwrap();
         for r in task.drain_output() {
             let v = r.value.unwrap();

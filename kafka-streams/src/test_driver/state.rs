@@ -7,7 +7,7 @@ use kafka_client::{Headers, TopicName};
 
 use crate::error::{Error, Result};
 use crate::state::StoreSlot;
-use crate::task::{SinkRecord, SourceRecord, StreamTask};
+use crate::task::{OwnedSourceRecord, SinkRecord, StreamTask};
 use crate::topology::{changelog_topic_name, repartition_topic_name, Topology};
 
 /// Everything the driver's handles share.
@@ -101,7 +101,7 @@ impl DriverState {
         let mut queue = VecDeque::new();
         queue.push_back((
             sub,
-            SourceRecord {
+            OwnedSourceRecord {
                 topic: TopicName::from(topic),
                 partition: 0,
                 offset,
@@ -114,10 +114,10 @@ impl DriverState {
         self.run(queue)
     }
 
-    fn run(&mut self, mut queue: VecDeque<(usize, SourceRecord)>) -> Result<()> {
-        while let Some((sub, record)) = queue.pop_front() {
+    fn run(&mut self, mut queue: VecDeque<(usize, OwnedSourceRecord)>) -> Result<()> {
+        while let Some((sub, mut record)) = queue.pop_front() {
             let task = self.task_mut(sub)?;
-            task.process(record)?;
+            task.process(record.lend())?;
             // Like Kafka's test driver, a commit after every record: the
             // record caches and changelogs are flushed at once.
             task.flush()?;
@@ -134,7 +134,11 @@ impl DriverState {
     }
 
     /// Sends produced records where the cluster would deliver them.
-    fn route(&mut self, produced: Vec<SinkRecord>, queue: &mut VecDeque<(usize, SourceRecord)>) {
+    fn route(
+        &mut self,
+        produced: Vec<SinkRecord>,
+        queue: &mut VecDeque<(usize, OwnedSourceRecord)>,
+    ) {
         for record in produced {
             if let Some(store) = self.changelog_topics.get(record.topic.as_str()) {
                 self.changelogs
@@ -151,7 +155,7 @@ impl DriverState {
                 let offset = self.next_offset(&record.topic);
                 queue.push_back((
                     sub,
-                    SourceRecord {
+                    OwnedSourceRecord {
                         topic: record.topic.clone(),
                         partition: 0,
                         offset,
