@@ -1,11 +1,21 @@
-//! The in-memory key-value store: an ordered map of bytes.
+//! The in-memory key-value store: values in slots, found by a hash index
+//! for reads and writes and by an ordered index for ranges.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+use rustc_hash::FxHashMap;
+
 use super::{BytesIter, KeyValueBytesStore, ValueUpdate};
 
-/// A key-value store on a `BTreeMap`, ordered by key bytes.
+/// A key-value store in memory, ordered by key bytes.
+///
+/// Each value sits in a slot that two indexes point to: a hash map, so a
+/// read or an update of a key costs one hash lookup whatever the store's
+/// size (an aggregation does one per record), and a sorted map for
+/// [`range`](Self::range) and [`all`](Self::all), which walk it in order
+/// without hashing. A key is stored twice (its bytes are usually small
+/// next to its value).
 ///
 /// ```
 /// use std::ops::Bound;
@@ -22,7 +32,13 @@ use super::{BytesIter, KeyValueBytesStore, ValueUpdate};
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct InMemoryKeyValueStore {
-    map: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Each key's slot, by hash.
+    index: FxHashMap<Box<[u8]>, usize>,
+    /// Each key's slot, in key order.
+    order: BTreeMap<Box<[u8]>, usize>,
+    slots: Vec<Vec<u8>>,
+    /// Slots of deleted keys, for the next new ones.
+    free: Vec<usize>,
 }
 
 impl InMemoryKeyValueStore {
@@ -30,28 +46,57 @@ impl InMemoryKeyValueStore {
     pub fn new() -> Self {
         InMemoryKeyValueStore::default()
     }
+
+    fn slot_mut(&mut self, key: &[u8]) -> Option<&mut Vec<u8>> {
+        let slot = *self.index.get(key)?;
+        self.slots.get_mut(slot)
+    }
+
+    fn insert_new(&mut self, key: Box<[u8]>, value: Vec<u8>) {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = value;
+                slot
+            }
+            None => {
+                self.slots.push(value);
+                self.slots.len() - 1
+            }
+        };
+        self.order.insert(key.clone(), slot);
+        self.index.insert(key, slot);
+    }
+
+    fn pairs<'a>(
+        &'a self,
+        keys: impl Iterator<Item = (&'a Box<[u8]>, &'a usize)> + 'a,
+    ) -> BytesIter<'a> {
+        Box::new(keys.filter_map(|(k, &slot)| Some((&**k, self.slots.get(slot)?.as_slice()))))
+    }
 }
 
 impl KeyValueBytesStore for InMemoryKeyValueStore {
     fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.map.get(key).map(Vec::as_slice)
+        let slot = *self.index.get(key)?;
+        self.slots.get(slot).map(Vec::as_slice)
     }
 
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.map.insert(key, value);
+        match self.slot_mut(&key) {
+            Some(present) => *present = value,
+            None => self.insert_new(key.into_boxed_slice(), value),
+        }
     }
 
     fn upsert(&mut self, key: &[u8], value: Vec<u8>) {
-        match self.map.get_mut(key) {
+        match self.slot_mut(key) {
             Some(present) => *present = value,
-            None => {
-                self.map.insert(key.to_vec(), value);
-            }
+            None => self.insert_new(key.into(), value),
         }
     }
 
     fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
-        match self.map.get_mut(key) {
+        match self.slot_mut(key) {
             Some(present) => {
                 if let Some(value) = update(Some(present)) {
                     *present = value;
@@ -59,14 +104,17 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
             }
             None => {
                 if let Some(value) = update(None) {
-                    self.map.insert(key.to_vec(), value);
+                    self.insert_new(key.into(), value);
                 }
             }
         }
     }
 
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        self.map.remove(key)
+        let slot = self.index.remove(key)?;
+        self.order.remove(key);
+        self.free.push(slot);
+        self.slots.get_mut(slot).map(std::mem::take)
     }
 
     fn range<'a>(&'a self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> BytesIter<'a> {
@@ -80,19 +128,15 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
         if inverted {
             return Box::new(std::iter::empty());
         }
-        Box::new(
-            self.map
-                .range::<[u8], _>((from, to))
-                .map(|(k, v)| (k.as_slice(), v.as_slice())),
-        )
+        self.pairs(self.order.range::<[u8], _>((from, to)))
     }
 
     fn all(&self) -> BytesIter<'_> {
-        Box::new(self.map.iter().map(|(k, v)| (k.as_slice(), v.as_slice())))
+        self.pairs(self.order.iter())
     }
 
     fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 }
 
@@ -129,6 +173,69 @@ mod tests {
         logged.update(b"k", &mut bump);
         assert!(logged.drain().is_empty(), "no change, nothing logged");
         assert_eq!(logged.get(b"k"), Some(&[3u8][..]));
+    }
+
+    /// Random operations on the store and on a `BTreeMap` give the same
+    /// reads, ranges and sizes.
+    #[test]
+    fn behaves_like_an_ordered_map() {
+        use std::collections::BTreeMap;
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let mut store = InMemoryKeyValueStore::new();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for step in 0..20_000u64 {
+            let key = vec![b'k', next(40) as u8];
+            let value = step.to_be_bytes().to_vec();
+            match next(6) {
+                0 => {
+                    model.insert(key.clone(), value.clone());
+                    store.put(key, value);
+                }
+                1 => {
+                    model.insert(key.clone(), value.clone());
+                    store.upsert(&key, value);
+                }
+                2 => {
+                    // Doubles nothing, sets absent keys, and leaves odd steps alone.
+                    let keep = step % 2 == 1;
+                    let expected = model.get(&key).cloned();
+                    store.update(&key, &mut |present| {
+                        assert_eq!(present.map(<[u8]>::to_vec), expected);
+                        (!keep).then(|| value.clone())
+                    });
+                    if !keep {
+                        model.insert(key, value);
+                    }
+                }
+                3 => assert_eq!(store.delete(&key), model.remove(&key)),
+                4 => assert_eq!(store.get(&key), model.get(&key).map(Vec::as_slice)),
+                _ => {
+                    let to = [b'k', next(40) as u8];
+                    let got: Vec<_> = store
+                        .range(Bound::Included(&key), Bound::Excluded(&to))
+                        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                        .collect();
+                    let want: Vec<_> = if key.as_slice() < &to[..] {
+                        model
+                            .range::<[u8], _>((Bound::Included(&key[..]), Bound::Excluded(&to[..])))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    assert_eq!(got, want);
+                }
+            }
+            assert_eq!(store.len(), model.len());
+        }
+        let all: Vec<_> = store.all().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+        assert_eq!(all, model.into_iter().collect::<Vec<_>>());
     }
 
     #[test]
