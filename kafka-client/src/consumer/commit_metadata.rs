@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rdkafka::consumer::{CommitMode, Consumer as _};
+use rdkafka::consumer::Consumer as _;
 use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
 use super::consumer::Consumer;
@@ -59,11 +59,7 @@ impl Core {
                 .map(|(tp, offset, metadata)| (tp, *offset, Some(metadata.as_str()))),
         )?;
         tracing::debug!(partitions = entries.len(), "committing with metadata");
-        self.blocking("committing offsets", move |base| {
-            base.commit(&list, CommitMode::Sync)
-        })
-        .await?
-        .map_err(|e| Error::kafka("commit", e))
+        self.commit_sync(list).await
     }
 
     pub(crate) async fn committed_with_metadata(

@@ -432,11 +432,49 @@ impl Core {
             return Ok(());
         };
         tracing::debug!(?offsets, "committing");
-        self.blocking("committing offsets", move |base| {
-            base.commit(&list, CommitMode::Sync)
-        })
-        .await?
-        .map_err(|e| Error::kafka("commit", e))
+        self.commit_sync(list).await
+    }
+
+    /// Commits `list` and waits for the broker's answer, at most the
+    /// request timeout (+1 s).
+    ///
+    /// librdkafka's synchronous commit has no timeout of its own, and can
+    /// wait forever for an answer that never comes (a coordinator gone
+    /// while the member leaves; seen with the embedded cluster's KIP-848
+    /// groups). It runs on a thread of its own rather than tokio's blocking
+    /// pool, whose threads a runtime waits for when it shuts down: a
+    /// commit that never returns costs that thread and the consumer it
+    /// holds, not a hang of the application's shutdown.
+    pub(crate) async fn commit_sync(&self, list: TopicPartitionList) -> Result<()> {
+        let base = self.base.clone();
+        let (done, answer) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("kafka-commit".into())
+            .spawn(move || {
+                let _ = done.send(base.commit(&list, CommitMode::Sync));
+            })
+            .map_err(|e| Error::InvalidState {
+                operation: "commit",
+                reason: format!("could not start the commit's thread: {e}"),
+            })?;
+        let limit = self.timeout + Duration::from_secs(1);
+        match tokio::time::timeout(limit, answer).await {
+            Ok(Ok(result)) => result.map_err(|e| Error::kafka("commit", e)),
+            Ok(Err(_)) => Err(Error::Kafka {
+                operation: "commit",
+                source: KafkaError::Canceled,
+            }),
+            Err(_) => {
+                tracing::warn!(
+                    ?limit,
+                    "an offset commit got no answer in time; its thread is left waiting"
+                );
+                Err(Error::Timeout {
+                    what: "committing offsets".to_string(),
+                    timeout: limit,
+                })
+            }
+        }
     }
 
     /// Sends a commit of `offsets` without waiting; a failure is logged and
