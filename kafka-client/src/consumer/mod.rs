@@ -49,6 +49,13 @@
 //! librdkafka signals that it is not (with a one-second fallback tick). No
 //! thread per record, no busy loop.
 //!
+//! [`Consumer::recv_with`] and [`Consumer::try_recv_with`] take records the
+//! same way, but lend each one ([`BorrowedRecord`]) to a closure as
+//! librdkafka holds it, instead of deserializing it into an owned
+//! [`ConsumerRecord`](crate::ConsumerRecord): for readers that decode from
+//! the bytes in place or need only some fields (the streams runtime uses
+//! them).
+//!
 //! Everything the group needs from the application happens inside `recv`:
 //! rebalances are served there, and librdkafka considers a member that has
 //! not called it for `max.poll.interval.ms` (default 5 minutes) dead and
