@@ -9,8 +9,8 @@ use kafka_streams::dsl::{SessionWindowedSerde, TimeWindowedSerde};
 use kafka_streams::serde::{LongSerde, StringSerde};
 use kafka_streams::test_driver::{TestOutputTopic, TopologyTestDriver};
 use kafka_streams::{
-    Consumed, Grouped, JoinWindows, Materialized, Produced, SessionWindows, StreamJoined,
-    StreamsBuilder, TimeWindows, Windowed,
+    Consumed, Grouped, JoinWindows, Materialized, Produced, SessionWindows, SlidingWindows,
+    StreamJoined, StreamsBuilder, TimeWindows, Windowed,
 };
 
 fn ms(n: u64) -> Duration {
@@ -200,4 +200,31 @@ fn windowed_state_is_change_logged_with_kafka_key_layout() {
         entries,
         vec![(key(10), Some(1)), (key(10), None), (key(20), Some(1))]
     );
+}
+
+/// Every windowed aggregation drops a record with a null key or a null
+/// value and counts it, as Kafka Streams does (`dropped-records`).
+#[test]
+fn windowed_aggregations_count_null_keys_and_values_as_dropped() {
+    let builder = StreamsBuilder::new();
+    let grouped = builder
+        .stream::<String, String>("in", Consumed::default())
+        .group_by_key(Grouped::default());
+    grouped
+        .windowed_by(TimeWindows::of_size_and_grace(ms(10), ms(0)).unwrap())
+        .count(Materialized::as_store("tumbling"));
+    grouped
+        .windowed_by_session(SessionWindows::with_inactivity_gap_and_grace(ms(10), ms(0)).unwrap())
+        .count(Materialized::as_store("sessions"));
+    grouped
+        .windowed_by_sliding(SlidingWindows::of_time_difference_and_grace(ms(10), ms(0)).unwrap())
+        .count(Materialized::as_store("sliding"));
+    let driver = TopologyTestDriver::new(builder.build().unwrap()).unwrap();
+    let input = driver.create_input_topic("in", StringSerde, StringSerde);
+    input.pipe_input_at("k".into(), "a".into(), 1).unwrap();
+    assert_eq!(driver.dropped_records(), 0);
+    input.pipe_value_at("no key".into(), 2).unwrap();
+    assert_eq!(driver.dropped_records(), 3, "one per aggregation");
+    input.pipe_tombstone_at("k".into(), 3).unwrap();
+    assert_eq!(driver.dropped_records(), 6, "one per aggregation");
 }

@@ -43,11 +43,9 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, Windowed<K>, Change<VA>>
         record: Record<K, V>,
         ctx: &mut ProcessorContext<'_, Windowed<K>, Change<VA>>,
     ) -> Result<()> {
+        // As in Kafka Streams, dropped and counted (`dropped-records`).
         let (Some(key), Some(value)) = (record.key(), record.value()) else {
-            tracing::debug!(
-                processor = ctx.processor_name(),
-                "skipping a record with a null key or value"
-            );
+            ctx.record_dropped("a null key or value: an aggregation cannot group it");
             return Ok(());
         };
         let ts = record.timestamp();
