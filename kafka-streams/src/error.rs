@@ -106,6 +106,18 @@ pub enum Error {
         available: Vec<String>,
     },
 
+    /// A store was asked for as another kind of store (a window store as a
+    /// key-value store, ...).
+    #[error("state store `{store}` is {actual}, not {expected}")]
+    StoreKindMismatch {
+        /// The store.
+        store: String,
+        /// The kind asked for.
+        expected: &'static str,
+        /// The store's kind.
+        actual: &'static str,
+    },
+
     /// A store was asked for with the wrong key or value type.
     #[error("state store `{store}` holds {actual}, not {expected}: ask for it with its own key and value types")]
     StoreTypeMismatch {

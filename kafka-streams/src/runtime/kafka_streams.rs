@@ -11,11 +11,12 @@ use tokio::task::JoinHandle;
 use super::app::{AppContext, ThreadHandle};
 use super::config::{ClientRole, StreamsConfig};
 use super::metrics::{MetricsRecorder, StreamsMetrics};
-use super::query::KeyValueQuery;
+use super::query::{KeyValueQuery, SessionQuery, WindowQuery};
 use super::state::StreamsState;
 use super::stream_thread;
 use super::topics;
 use crate::error::{Error, Result};
+use crate::state::StoreKind;
 use crate::topology::Topology;
 
 /// A running stream-processing application: the Kafka Streams `KafkaStreams`.
@@ -299,28 +300,51 @@ impl KafkaStreams {
     }
 
     /// Read-only access to a key-value store by name, across this
-    /// instance's tasks (interactive queries). Wrong types or an unknown
-    /// name are errors on first use, naming the store.
+    /// instance's tasks (interactive queries). An unknown name or a store
+    /// of another kind is an error now; wrong types are errors on first
+    /// use, naming the store.
     pub fn store<K: Clone + 'static, V: Clone + 'static>(
         &self,
         name: &str,
     ) -> Result<KeyValueQuery<K, V>> {
+        let app = self.queried_store("store", name, StoreKind::KeyValue)?;
+        Ok(KeyValueQuery::new(app.threads.clone(), name.to_string()))
+    }
+
+    /// Read-only access to a window store (a windowed aggregation's
+    /// `Materialized` store) by name, across this instance's tasks.
+    pub fn window_store<K: 'static, V: 'static>(&self, name: &str) -> Result<WindowQuery<K, V>> {
+        let app =
+            self.queried_store("window_store", name, StoreKind::Window { retention_ms: 0 })?;
+        Ok(WindowQuery::new(app.threads.clone(), name.to_string()))
+    }
+
+    /// Read-only access to a session store (a session-windowed
+    /// aggregation's `Materialized` store) by name, across this instance's
+    /// tasks.
+    pub fn session_store<K: 'static, V: 'static>(&self, name: &str) -> Result<SessionQuery<K, V>> {
+        let app = self.queried_store(
+            "session_store",
+            name,
+            StoreKind::Session { retention_ms: 0 },
+        )?;
+        Ok(SessionQuery::new(app.threads.clone(), name.to_string()))
+    }
+
+    /// The running application, once `name` is known to be a store of
+    /// `wanted`'s kind.
+    fn queried_store(
+        &self,
+        operation: &'static str,
+        name: &str,
+        wanted: StoreKind,
+    ) -> Result<&Arc<AppContext>> {
         let app = self.app.as_ref().ok_or(Error::InvalidState {
-            operation: "store",
+            operation,
             state: "Created".into(),
         })?;
-        if !self.topology.stores().iter().any(|s| s.name() == name) {
-            return Err(Error::UnknownStore {
-                store: name.to_string(),
-                available: self
-                    .topology
-                    .stores()
-                    .iter()
-                    .map(|s| s.name().to_string())
-                    .collect(),
-            });
-        }
-        Ok(KeyValueQuery::new(app.threads.clone(), name.to_string()))
+        self.topology.check_store_kind(name, wanted)?;
+        Ok(app)
     }
 
     /// The topology this application runs.

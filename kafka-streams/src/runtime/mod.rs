@@ -55,11 +55,19 @@
 //!   librdkafka's local queue was full (`fetch.queue.backoff.ms`; librdkafka
 //!   waits 1 s, which halved word count's throughput) and waits at most
 //!   100 ms for a fetch to fill (`fetch.wait.max.ms`). Both can be
-//!   overridden like any consumer setting.
+//!   overridden like any consumer setting. Each record is lent to its task
+//!   as librdkafka holds it
+//!   ([`Consumer::try_recv_with`](kafka_client::Consumer::try_recv_with)):
+//!   sources deserialize from librdkafka's buffer, with no copy first.
 //! - **Backpressure.** Each thread processes one record at a time and
 //!   enqueues its output into librdkafka's bounded queue; a full queue makes
 //!   the thread wait, so a slow sink slows the source and memory stays
 //!   bounded.
+//! - **Interactive queries.** [`KafkaStreams::store`],
+//!   [`KafkaStreams::window_store`] and [`KafkaStreams::session_store`] read
+//!   a key-value, window or session store across this instance's tasks while
+//!   the application runs (each task between two of its records); asking for
+//!   a store of another kind is [`Error::StoreKindMismatch`](crate::Error::StoreKindMismatch).
 //! - **Ordering.** Records of a task are processed in the order its
 //!   consumer receives them; unlike Kafka Streams, a task with several
 //!   source partitions does not pick the record with the smallest timestamp
@@ -90,7 +98,7 @@ pub use config::{ProcessingGuarantee, StreamsConfig};
 pub use handlers::{DeserializationHandler, ProductionHandler};
 pub use kafka_streams::KafkaStreams;
 pub use metrics::StreamsMetrics;
-pub use query::KeyValueQuery;
+pub use query::{KeyValueQuery, SessionQuery, WindowQuery};
 pub use state::StreamsState;
 pub use task_id::TaskId;
 

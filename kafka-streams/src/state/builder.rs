@@ -30,6 +30,17 @@ pub enum StoreKind {
     },
 }
 
+impl StoreKind {
+    /// What the kind is, for errors.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            StoreKind::KeyValue => "a key-value store",
+            StoreKind::Window { .. } => "a window store",
+            StoreKind::Session { .. } => "a session store",
+        }
+    }
+}
+
 /// Describes a state store for the Processor API: its name, key and value
 /// serdes, and whether it is backed by a changelog topic
 /// (`<application.id>-<name>-changelog`, on by default).

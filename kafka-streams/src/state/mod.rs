@@ -50,7 +50,7 @@ pub(crate) use builder::StoreSpec;
 pub use builder::{StoreBuilder, StoreKind};
 pub use change_logging::{ChangeLoggingKeyValueStore, ChangelogEntry};
 pub use in_memory::InMemoryKeyValueStore;
-pub use query::ReadOnlyKeyValueView;
+pub use query::{ReadOnlyKeyValueView, ReadOnlySessionView, ReadOnlyWindowView};
 pub use restore::restore;
 pub use session_store::SessionStoreHandle;
 pub(crate) use slot::StoreSlot;

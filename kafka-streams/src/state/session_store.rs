@@ -41,6 +41,41 @@ pub(crate) fn split_session_key(bytes: &[u8]) -> Option<(&[u8], Window)> {
     ))
 }
 
+/// The sessions of `key` that end at or after `earliest_end` and start at
+/// or before `latest_start`, by end time.
+pub(crate) fn find_sessions<K: 'static, V: 'static>(
+    codec: &Codec<K, V>,
+    store: &dyn KeyValueBytesStore,
+    key: &K,
+    earliest_end: i64,
+    latest_start: i64,
+) -> Result<Vec<(Window, V)>> {
+    let key = codec.key_bytes(key)?;
+    let lower = session_key(&key, Window::new(0, earliest_end.max(0)));
+    let upper = session_key(&key, Window::new(i64::MAX, i64::MAX));
+    store
+        .range(Bound::Included(&lower), Bound::Included(&upper))
+        .filter(|(k, _)| k.len() == key.len() + 16)
+        .filter_map(|(k, v)| {
+            let (stored, window) = split_session_key(k)?;
+            (stored == key.as_slice() && window.start() <= latest_start).then_some((window, v))
+        })
+        .map(|(w, v)| Ok((w, codec.value(v)?)))
+        .collect()
+}
+
+/// Every session of every key: `(key, window, value)`.
+pub(crate) fn all_sessions<K: 'static, V: 'static>(
+    codec: &Codec<K, V>,
+    store: &dyn KeyValueBytesStore,
+) -> Result<Vec<(K, Window, V)>> {
+    store
+        .all()
+        .filter_map(|(k, v)| split_session_key(k).map(|(k, w)| (k, w, v)))
+        .map(|(k, w, v)| Ok((codec.key(k)?, w, codec.value(v)?)))
+        .collect()
+}
+
 /// Typed access to a session store, as processors get it from
 /// [`ProcessorContext::session_store`](crate::processor::ProcessorContext::session_store).
 pub struct SessionStoreHandle<'a, K, V> {
@@ -75,18 +110,7 @@ impl<'a, K: 'static, V: 'static> SessionStoreHandle<'a, K, V> {
         earliest_end: i64,
         latest_start: i64,
     ) -> Result<Vec<(Window, V)>> {
-        let key = self.codec.key_bytes(key)?;
-        let lower = session_key(&key, Window::new(0, earliest_end.max(0)));
-        let upper = session_key(&key, Window::new(i64::MAX, i64::MAX));
-        self.store
-            .range(Bound::Included(&lower), Bound::Included(&upper))
-            .filter(|(k, _)| k.len() == key.len() + 16)
-            .filter_map(|(k, v)| {
-                let (stored, window) = split_session_key(k)?;
-                (stored == key.as_slice() && window.start() <= latest_start).then_some((window, v))
-            })
-            .map(|(w, v)| Ok((w, self.codec.value(v)?)))
-            .collect()
+        find_sessions(&self.codec, &*self.store, key, earliest_end, latest_start)
     }
 
     /// Stores the session `window` of `key`.
@@ -108,11 +132,7 @@ impl<'a, K: 'static, V: 'static> SessionStoreHandle<'a, K, V> {
 
     /// Every session of every key: `(key, window, value)`.
     pub fn all(&self) -> Result<Vec<(K, Window, V)>> {
-        self.store
-            .all()
-            .filter_map(|(k, v)| split_session_key(k).map(|(k, w)| (k, w, v)))
-            .map(|(k, w, v)| Ok((self.codec.key(k)?, w, self.codec.value(v)?)))
-            .collect()
+        all_sessions(&self.codec, &*self.store)
     }
 
     /// Removes every session that ended before `min_end`; returns how many.

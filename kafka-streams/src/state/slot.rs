@@ -8,7 +8,8 @@ use super::builder::StoreSerdes;
 use super::typed::Codec;
 use super::{
     ChangeLoggingKeyValueStore, ChangelogEntry, KeyValueBytesStore, KeyValueStoreHandle,
-    ReadOnlyKeyValueView, SessionStoreHandle, WindowStoreHandle,
+    ReadOnlyKeyValueView, ReadOnlySessionView, ReadOnlyWindowView, SessionStoreHandle,
+    WindowStoreHandle,
 };
 use crate::error::{Error, Result};
 
@@ -83,6 +84,18 @@ impl StoreSlot {
     ) -> Result<ReadOnlyKeyValueView<'_, K, V>> {
         let codec = self.typed_codec::<K, V>()?;
         Ok(ReadOnlyKeyValueView::new(codec, self.bytes()))
+    }
+
+    /// Typed read-only access to a window store.
+    pub(crate) fn window<K: 'static, V: 'static>(&self) -> Result<ReadOnlyWindowView<'_, K, V>> {
+        let codec = self.typed_codec::<K, V>()?;
+        Ok(ReadOnlyWindowView::new(codec, self.bytes()))
+    }
+
+    /// Typed read-only access to a session store.
+    pub(crate) fn session<K: 'static, V: 'static>(&self) -> Result<ReadOnlySessionView<'_, K, V>> {
+        let codec = self.typed_codec::<K, V>()?;
+        Ok(ReadOnlySessionView::new(codec, self.bytes()))
     }
 
     pub(crate) fn bytes(&self) -> &dyn KeyValueBytesStore {

@@ -72,11 +72,7 @@ impl<'a, K: 'static, V: 'static> WindowStoreHandle<'a, K, V> {
 
     /// The value of `key` in the window starting at `start`.
     pub fn get(&self, key: &K, start: i64) -> Result<Option<V>> {
-        let stored = window_key(&self.codec.key_bytes(key)?, start);
-        self.store
-            .get(&stored)
-            .map(|v| self.codec.value(v))
-            .transpose()
+        get_window(&self.codec, &*self.store, key, start)
     }
 
     /// Stores `value` for `key` in the window starting at `start`; `None`
@@ -100,20 +96,12 @@ impl<'a, K: 'static, V: 'static> WindowStoreHandle<'a, K, V> {
     /// The windows of `key` that start between `from` and `to` (both
     /// included), by start time: `(start, value)`.
     pub fn fetch(&self, key: &K, from: i64, to: i64) -> Result<Vec<(i64, V)>> {
-        let key = self.codec.key_bytes(key)?;
-        fetch_bytes(self.store, &key, from, to)
-            .into_iter()
-            .map(|(start, v)| Ok((start, self.codec.value(v)?)))
-            .collect()
+        fetch_windows(&self.codec, &*self.store, key, from, to)
     }
 
     /// Every window of every key: `(key, start, value)`, in key byte order.
     pub fn all(&self) -> Result<Vec<(K, i64, V)>> {
-        self.store
-            .all()
-            .filter_map(|(k, v)| split_window_key(k).map(|(k, s)| (k, s, v)))
-            .map(|(k, s, v)| Ok((self.codec.key(k)?, s, self.codec.value(v)?)))
-            .collect()
+        all_windows(&self.codec, &*self.store)
     }
 
     /// Removes every window that starts before `min_start`; returns how many.
@@ -129,6 +117,44 @@ impl<'a, K: 'static, V: 'static> WindowStoreHandle<'a, K, V> {
         }
         expired.len()
     }
+}
+
+/// The value of `key` in the window starting at `start`.
+pub(crate) fn get_window<K: 'static, V: 'static>(
+    codec: &Codec<K, V>,
+    store: &dyn KeyValueBytesStore,
+    key: &K,
+    start: i64,
+) -> Result<Option<V>> {
+    let stored = window_key(&codec.key_bytes(key)?, start);
+    store.get(&stored).map(|v| codec.value(v)).transpose()
+}
+
+/// The windows of `key` that start in `from..=to`: `(start, value)`.
+pub(crate) fn fetch_windows<K: 'static, V: 'static>(
+    codec: &Codec<K, V>,
+    store: &dyn KeyValueBytesStore,
+    key: &K,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, V)>> {
+    let key = codec.key_bytes(key)?;
+    fetch_bytes(store, &key, from, to)
+        .into_iter()
+        .map(|(start, v)| Ok((start, codec.value(v)?)))
+        .collect()
+}
+
+/// Every window of every key: `(key, start, value)`, in key byte order.
+pub(crate) fn all_windows<K: 'static, V: 'static>(
+    codec: &Codec<K, V>,
+    store: &dyn KeyValueBytesStore,
+) -> Result<Vec<(K, i64, V)>> {
+    store
+        .all()
+        .filter_map(|(k, v)| split_window_key(k).map(|(k, s)| (k, s, v)))
+        .map(|(k, s, v)| Ok((codec.key(k)?, s, codec.value(v)?)))
+        .collect()
 }
 
 /// The `(start, value bytes)` of the windows of `key` starting in `from..=to`.

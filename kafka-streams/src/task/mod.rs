@@ -48,7 +48,7 @@ use crate::error::{Error, RecordOrigin, Result};
 use crate::processor::erased::{AnyRecord, Env, ErasedProcessor, Outbox};
 use crate::processor::sink::SinkEnv;
 use crate::processor::{PunctuationType, Schedule};
-use crate::state::{ReadOnlyKeyValueView, StoreSlot};
+use crate::state::{ReadOnlyKeyValueView, ReadOnlySessionView, ReadOnlyWindowView, StoreSlot};
 use crate::topology::{changelog_topic_name, NodeId, NodeKind, SinkTopic, Topology};
 
 /// How many keys a processor's record cache holds by default before it
@@ -264,6 +264,20 @@ impl StreamTask {
         name: &str,
     ) -> Result<ReadOnlyKeyValueView<'_, K, V>> {
         self.core.store(name)?.key_value::<K, V>()
+    }
+
+    pub(crate) fn window_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+    ) -> Result<ReadOnlyWindowView<'_, K, V>> {
+        self.core.store(name)?.window::<K, V>()
+    }
+
+    pub(crate) fn session_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+    ) -> Result<ReadOnlySessionView<'_, K, V>> {
+        self.core.store(name)?.session::<K, V>()
     }
 
     pub(crate) fn store_slot(&self, name: &str) -> Result<&StoreSlot> {

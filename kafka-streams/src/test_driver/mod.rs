@@ -47,10 +47,11 @@ use kafka_client::serde::{Deserializer, Serde, SharedSerde};
 
 pub use input::TestInputTopic;
 pub use output::{TestOutputTopic, TestRecord};
-pub use store::TestKeyValueStore;
+pub use store::{TestKeyValueStore, TestSessionStore, TestWindowStore};
 
 use self::state::DriverState;
 use crate::error::{Error, Result};
+use crate::state::StoreKind;
 use crate::task::StreamTask;
 use crate::topology::{changelog_topic_name, Topology};
 
@@ -176,7 +177,37 @@ impl TopologyTestDriver {
         &self,
         name: &str,
     ) -> Result<TestKeyValueStore<K, V>> {
+        self.check_store_kind(name, StoreKind::KeyValue)?;
         TestKeyValueStore::new(self.state.clone(), name.to_string())
+    }
+
+    /// Typed read access to a window store (a windowed aggregation's
+    /// `Materialized` store). Errors name a missing store, one of another
+    /// kind, or the store's real types.
+    pub fn window_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+    ) -> Result<TestWindowStore<K, V>> {
+        self.check_store_kind(name, StoreKind::Window { retention_ms: 0 })?;
+        TestWindowStore::new(self.state.clone(), name.to_string())
+    }
+
+    /// Typed read access to a session store (a session-windowed
+    /// aggregation's `Materialized` store). Errors name a missing store,
+    /// one of another kind, or the store's real types.
+    pub fn session_store<K: 'static, V: 'static>(
+        &self,
+        name: &str,
+    ) -> Result<TestSessionStore<K, V>> {
+        self.check_store_kind(name, StoreKind::Session { retention_ms: 0 })?;
+        TestSessionStore::new(self.state.clone(), name.to_string())
+    }
+
+    fn check_store_kind(&self, name: &str, wanted: StoreKind) -> Result<()> {
+        self.state
+            .borrow()
+            .topology()
+            .check_store_kind(name, wanted)
     }
 
     /// How many records the tasks dropped because they arrived after their

@@ -213,6 +213,10 @@ impl DriverState {
     }
 
     /// The task holding `store`.
+    pub(crate) fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
     pub(crate) fn store_task(&self, store: &str) -> Result<&StreamTask> {
         self.tasks
             .iter()

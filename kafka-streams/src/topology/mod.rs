@@ -191,6 +191,26 @@ impl Topology {
             .collect()
     }
 
+    /// Checks that `name` is a store of `wanted`'s kind (its retention
+    /// aside), for the store queries: an unknown name or another kind is
+    /// an error naming the store.
+    pub(crate) fn check_store_kind(&self, name: &str, wanted: StoreKind) -> crate::Result<()> {
+        let Some(store) = self.stores.values().find(|s| s.name == name) else {
+            return Err(crate::Error::UnknownStore {
+                store: name.to_string(),
+                available: self.stores.values().map(|s| s.name.clone()).collect(),
+            });
+        };
+        if std::mem::discriminant(&store.kind) != std::mem::discriminant(&wanted) {
+            return Err(crate::Error::StoreKindMismatch {
+                store: name.to_string(),
+                expected: wanted.describe(),
+                actual: store.kind.describe(),
+            });
+        }
+        Ok(())
+    }
+
     /// The changelog topics of all logged stores under this application id.
     pub fn changelog_topics(&self, application_id: &str) -> Vec<String> {
         self.stores()
