@@ -1,7 +1,7 @@
 //! Read-only typed views of stores, for interactive queries.
 
 use super::session_store::{all_sessions, find_sessions};
-use super::typed::{all, get, range, Codec};
+use super::typed::{all, fmt_store, get, range, Codec};
 use super::window_store::{all_windows, fetch_windows, get_window};
 use super::{KeyValueBytesStore, KeyValueIter, ReadOnlyKeyValueStore};
 use crate::dsl::Window;
@@ -17,10 +17,7 @@ pub struct ReadOnlyKeyValueView<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for ReadOnlyKeyValueView<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadOnlyKeyValueView")
-            .field("store", &self.codec)
-            .field("entries", &self.store.len())
-            .finish()
+        fmt_store(f, "ReadOnlyKeyValueView", &self.codec, &*self.store)
     }
 }
 
@@ -62,10 +59,7 @@ pub struct ReadOnlyWindowView<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for ReadOnlyWindowView<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadOnlyWindowView")
-            .field("store", &self.codec)
-            .field("entries", &self.store.len())
-            .finish()
+        fmt_store(f, "ReadOnlyWindowView", &self.codec, &*self.store)
     }
 }
 
@@ -105,10 +99,7 @@ pub struct ReadOnlySessionView<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for ReadOnlySessionView<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadOnlySessionView")
-            .field("store", &self.codec)
-            .field("entries", &self.store.len())
-            .finish()
+        fmt_store(f, "ReadOnlySessionView", &self.codec, &*self.store)
     }
 }
 

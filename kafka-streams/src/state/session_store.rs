@@ -15,7 +15,7 @@
 
 use std::ops::Bound;
 
-use super::typed::Codec;
+use super::typed::{fmt_store, Codec};
 use super::KeyValueBytesStore;
 use crate::dsl::Window;
 use crate::error::Result;
@@ -85,10 +85,7 @@ pub struct SessionStoreHandle<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for SessionStoreHandle<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionStoreHandle")
-            .field("store", &self.codec)
-            .field("entries", &self.store.len())
-            .finish()
+        fmt_store(f, "SessionStoreHandle", &self.codec, &*self.store)
     }
 }
 

@@ -73,6 +73,20 @@ impl<K, V> std::fmt::Debug for Codec<K, V> {
     }
 }
 
+/// The `Debug` output of every typed view and handle of a store: its kind,
+/// its name and how many entries it holds.
+pub(crate) fn fmt_store<K, V>(
+    f: &mut std::fmt::Formatter<'_>,
+    kind: &str,
+    codec: &Codec<K, V>,
+    store: &dyn KeyValueBytesStore,
+) -> std::fmt::Result {
+    f.debug_struct(kind)
+        .field("store", codec)
+        .field("entries", &store.len())
+        .finish()
+}
+
 pub(crate) fn get<K: 'static, V: 'static>(
     codec: &Codec<K, V>,
     store: &dyn KeyValueBytesStore,
@@ -114,10 +128,7 @@ pub struct KeyValueStoreHandle<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for KeyValueStoreHandle<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyValueStoreHandle")
-            .field("store", &self.codec.name)
-            .field("entries", &self.store.len())
-            .finish()
+        fmt_store(f, "KeyValueStoreHandle", &self.codec, &*self.store)
     }
 }
 

@@ -24,7 +24,7 @@
 
 use std::ops::Bound;
 
-use super::typed::Codec;
+use super::typed::{fmt_store, Codec};
 use super::KeyValueBytesStore;
 use crate::error::Result;
 
@@ -53,10 +53,7 @@ pub struct WindowStoreHandle<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for WindowStoreHandle<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WindowStoreHandle")
-            .field("store", &self.codec)
-            .field("entries", &self.store.len())
-            .finish()
+        fmt_store(f, "WindowStoreHandle", &self.codec, &*self.store)
     }
 }
 
