@@ -17,7 +17,7 @@ pub struct ReadOnlyKeyValueView<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for ReadOnlyKeyValueView<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fmt_store(f, "ReadOnlyKeyValueView", &self.codec, &*self.store)
+        fmt_store(f, "ReadOnlyKeyValueView", &self.codec, self.store)
     }
 }
 
@@ -59,7 +59,7 @@ pub struct ReadOnlyWindowView<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for ReadOnlyWindowView<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fmt_store(f, "ReadOnlyWindowView", &self.codec, &*self.store)
+        fmt_store(f, "ReadOnlyWindowView", &self.codec, self.store)
     }
 }
 
@@ -99,7 +99,7 @@ pub struct ReadOnlySessionView<'a, K, V> {
 
 impl<K, V> std::fmt::Debug for ReadOnlySessionView<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fmt_store(f, "ReadOnlySessionView", &self.codec, &*self.store)
+        fmt_store(f, "ReadOnlySessionView", &self.codec, self.store)
     }
 }
 
