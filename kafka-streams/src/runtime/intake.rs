@@ -39,7 +39,8 @@ pub(crate) fn take_record(
     let (topic, partition) = (record.topic(), record.partition());
     // Records come in runs from one partition: what the topology says of
     // its topic is looked up once per run.
-    if last.partition.partition() != partition || last.partition.topic() != topic.as_str() {
+    // The names are shared: the same topic's compare by pointer first.
+    if last.partition.partition() != partition || last.partition.topic_name() != topic {
         *last = SourcePartition::of(app, topic, partition);
     }
     let Some(subtopology) = last.subtopology else {

@@ -2,7 +2,7 @@
 //! came from. Records come in runs from one partition, so the thread looks
 //! these up once per run instead of hashing the topic name for each record.
 
-use kafka_client::TopicPartition;
+use kafka_client::{TopicName, TopicPartition};
 
 use super::app::AppContext;
 
@@ -30,10 +30,13 @@ impl SourcePartition {
         }
     }
 
-    /// Looks `topic` up in the application's topology.
-    pub(crate) fn of(app: &AppContext, topic: &str, partition: i32) -> Self {
+    /// Looks `topic` up in the application's topology. The partition
+    /// shares the consumer's name of the topic.
+    pub(crate) fn of(app: &AppContext, topic: &TopicName, partition: i32) -> Self {
+        let topic_name = topic.clone();
+        let topic = topic.as_str();
         SourcePartition {
-            partition: TopicPartition::new(topic, partition),
+            partition: TopicPartition::new(topic_name, partition),
             subtopology: app.subtopology_of.get(topic).copied(),
             topic_index: app
                 .source_topic_index
