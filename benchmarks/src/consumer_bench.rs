@@ -9,7 +9,6 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
 use crate::cluster::{partitions_for, BenchCluster};
-use crate::producer_bench::order;
 use crate::raw::PolledProducer;
 use crate::stats::Measured;
 use crate::{Failure, Plan};
@@ -53,20 +52,53 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
         plan.value_size
     );
     let mut typed = Measured::new(&name, "kafka-client Consumer::recv", "records/s", false);
+    let mut lent = Measured::new(
+        &name,
+        "kafka-client Consumer::recv_with",
+        "records/s",
+        false,
+    );
     let mut raw = Measured::new(&name, "rdkafka BaseConsumer::poll", "records/s", true);
     for round in 0..plan.rounds {
-        for side in order(round) {
-            if side == 0 {
-                let took = typed_read(cluster, &topic, partitions, records).await?;
-                typed.push(records, took);
-            } else {
-                let took = raw_read(cluster, &topic, partitions, records).await?;
-                raw.push(records, took);
+        for side in rotation(round) {
+            match side {
+                Side::Typed => {
+                    let took = typed_read(cluster, &topic, partitions, records, false).await?;
+                    typed.push(records, took);
+                }
+                Side::Lent => {
+                    let took = typed_read(cluster, &topic, partitions, records, true).await?;
+                    lent.push(records, took);
+                }
+                Side::Raw => {
+                    let took = raw_read(cluster, &topic, partitions, records).await?;
+                    raw.push(records, took);
+                }
             }
         }
-        tracing::info!(round, typed = ?typed.rates.last(), raw = ?raw.rates.last(), "consumer round");
+        tracing::info!(
+            round,
+            typed = ?typed.rates.last(),
+            lent = ?lent.rates.last(),
+            raw = ?raw.rates.last(),
+            "consumer round"
+        );
     }
-    Ok(vec![raw, typed])
+    Ok(vec![raw, typed, lent])
+}
+
+/// The three readers of a round.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Typed,
+    Lent,
+    Raw,
+}
+
+/// Each round starts with another reader, so that none always reads first.
+fn rotation(round: usize) -> [Side; 3] {
+    let sides = [Side::Typed, Side::Lent, Side::Raw];
+    std::array::from_fn(|i| sides[(round + i) % 3])
 }
 
 async fn prepare(
@@ -97,6 +129,7 @@ async fn typed_read(
     topic: &str,
     partitions: i32,
     records: u64,
+    lend: bool,
 ) -> Result<Duration, Failure> {
     let mut config = cluster.client_config();
     for (key, value) in PREFETCH {
@@ -113,8 +146,21 @@ async fn typed_read(
     let mut bytes = 0usize;
     let read = async {
         for _ in 0..records {
-            let record = consumer.recv().await?;
-            bytes += record.value.map_or(0, |v| v.len());
+            bytes += if lend {
+                // Every field, read in place (as the raw reader does).
+                consumer
+                    .recv_with(|record| {
+                        record.value().map_or(0, <[u8]>::len)
+                            + record.key().map_or(0, <[u8]>::len)
+                            + record.headers().count()
+                            + record.topic().len()
+                            + usize::from(record.timestamp().is_some())
+                    })
+                    .await?
+            } else {
+                let record = consumer.recv().await?;
+                record.value.map_or(0, |v| v.len())
+            };
         }
         Ok::<_, Failure>(())
     };

@@ -6,6 +6,12 @@
 //!   and owns the tasks of the partitions the group gives it; instances with
 //!   the same application id share the work. The `range` assignor keeps
 //!   partition `p` of co-partitioned topics on one thread.
+//! - **Threads.** A stream thread is a task on the async runtime that
+//!   calls [`KafkaStreams::start`]. While records are ready it yields to the
+//!   runtime every 256 of them, so a busy thread does not keep a worker from
+//!   the application's other tasks, its timers or the other stream threads
+//!   (`integration-tests/tests/streams_fairness.rs`). CPU-heavy topologies
+//!   want a multi-threaded runtime with a worker per stream thread.
 //! - **Internal topics.** `<application.id>-<name>-repartition` (as many
 //!   partitions as the sub-topology writing it has tasks) and
 //!   `<application.id>-<store>-changelog` (compacted, one partition per task)

@@ -202,6 +202,14 @@ impl Worker {
             }
             if drained > 0 {
                 self.on_deadlines().await?;
+                if drained == BATCH {
+                    // Still busy: every await above was ready at once, so
+                    // this task has not given its worker back since the
+                    // last wait. Yield, so that the runtime's timers, I/O
+                    // and other tasks (the application's, the other stream
+                    // threads') get their turn.
+                    tokio::task::yield_now().await;
+                }
                 continue;
             }
             let wake = self.next_commit.min(self.next_punctuate);
