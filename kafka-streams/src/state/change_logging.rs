@@ -42,15 +42,20 @@ pub struct ChangelogEntry {
 #[derive(Debug)]
 pub struct ChangeLoggingKeyValueStore {
     inner: Box<dyn KeyValueBytesStore>,
-    /// Keys changed since the last drain.
+    /// Whether `inner` notes the changed keys itself (see
+    /// [`KeyValueBytesStore::track_changes`]); if not, `dirty` does.
+    inner_tracks: bool,
+    /// Keys changed since the last drain, when `inner` does not note them.
     dirty: FxHashSet<Vec<u8>>,
 }
 
 impl ChangeLoggingKeyValueStore {
     /// Logs the updates of `inner`.
-    pub fn new(inner: Box<dyn KeyValueBytesStore>) -> Self {
+    pub fn new(mut inner: Box<dyn KeyValueBytesStore>) -> Self {
+        let inner_tracks = inner.track_changes(true);
         ChangeLoggingKeyValueStore {
             inner,
+            inner_tracks,
             dirty: FxHashSet::default(),
         }
     }
@@ -58,8 +63,13 @@ impl ChangeLoggingKeyValueStore {
     /// One entry per key changed since the last call, in key order, with
     /// the key's current value.
     pub fn drain(&mut self) -> Vec<ChangelogEntry> {
-        let mut dirty: Vec<Vec<u8>> = self.dirty.drain().collect();
+        let mut dirty: Vec<Vec<u8>> = if self.inner_tracks {
+            self.inner.take_changed()
+        } else {
+            self.dirty.drain().collect()
+        };
         dirty.sort_unstable();
+        dirty.dedup();
         dirty
             .into_iter()
             .map(|key| {
@@ -69,20 +79,32 @@ impl ChangeLoggingKeyValueStore {
             .collect()
     }
 
-    /// How many keys changed since the last [`drain`](Self::drain).
+    /// How many keys changed since the last [`drain`](Self::drain) (a key
+    /// deleted and written again may count twice).
     pub fn pending(&self) -> usize {
-        self.dirty.len()
+        if self.inner_tracks {
+            self.inner.changed_count()
+        } else {
+            self.dirty.len()
+        }
     }
 
     fn mark(&mut self, key: &[u8]) {
-        if !self.dirty.contains(key) {
+        if !self.inner_tracks && !self.dirty.contains(key) {
             self.dirty.insert(key.to_vec());
         }
     }
 
-    /// The wrapped store, for restoring without logging.
-    pub fn inner_mut(&mut self) -> &mut dyn KeyValueBytesStore {
-        self.inner.as_mut()
+    /// Applies a changelog record to the wrapped store without logging it
+    /// (restoring the store from its changelog).
+    pub fn restore(&mut self, key: &[u8], value: Option<&[u8]>) {
+        if self.inner_tracks {
+            self.inner.track_changes(false);
+        }
+        super::restore(self.inner.as_mut(), key, value);
+        if self.inner_tracks {
+            self.inner.track_changes(true);
+        }
     }
 }
 
@@ -102,6 +124,9 @@ impl KeyValueBytesStore for ChangeLoggingKeyValueStore {
     }
 
     fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
+        if self.inner_tracks {
+            return self.inner.update(key, update);
+        }
         let mut changed = false;
         self.inner.update(key, &mut |present| {
             let value = update(present);
@@ -128,5 +153,84 @@ impl KeyValueBytesStore for ChangeLoggingKeyValueStore {
 
     fn len(&self) -> usize {
         self.inner.len()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+mod tests {
+    use super::*;
+    use crate::state::InMemoryKeyValueStore;
+
+    /// The in-memory store without its own change tracking: the layer
+    /// keeps the changed keys itself, as it does for any other store.
+    #[derive(Debug, Default)]
+    struct Untracked(InMemoryKeyValueStore);
+
+    impl KeyValueBytesStore for Untracked {
+        fn get(&self, key: &[u8]) -> Option<&[u8]> {
+            self.0.get(key)
+        }
+        fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+            self.0.put(key, value)
+        }
+        fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+            self.0.delete(key)
+        }
+        fn range<'a>(&'a self, from: Bound<&[u8]>, to: Bound<&[u8]>) -> BytesIter<'a> {
+            self.0.range(from, to)
+        }
+        fn all(&self) -> BytesIter<'_> {
+            self.0.all()
+        }
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+    }
+
+    /// Random writes, deletes, restores and drains: the store that notes
+    /// its own changes gives the layer the same changelog entries as the
+    /// layer's own bookkeeping.
+    #[test]
+    fn the_stores_own_change_marks_log_what_the_layer_would() {
+        let mut tracked = ChangeLoggingKeyValueStore::new(Box::new(InMemoryKeyValueStore::new()));
+        let mut reference = ChangeLoggingKeyValueStore::new(Box::<Untracked>::default());
+        assert!(tracked.inner_tracks && !reference.inner_tracks);
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut drained = 0;
+        for step in 0..30_000u64 {
+            let key = vec![b'k', next(50) as u8];
+            let value = step.to_be_bytes().to_vec();
+            for store in [&mut tracked, &mut reference] {
+                match step % 7 {
+                    0 | 1 => store.put(key.clone(), value.clone()),
+                    2 => store.upsert(&key, value.clone()),
+                    3 => store.update(&key, &mut |present| {
+                        // Leaves every other present value alone.
+                        (present.is_none() || step % 2 == 0).then(|| value.clone())
+                    }),
+                    4 => {
+                        store.delete(&key);
+                    }
+                    // Restored records are not logged.
+                    5 => store.restore(&key, (step % 3 != 0).then_some(&value[..])),
+                    _ => {}
+                }
+            }
+            assert_eq!(tracked.get(&key), reference.get(&key));
+            if next(40) == 0 {
+                let (a, b) = (tracked.drain(), reference.drain());
+                assert_eq!(a, b, "step {step}");
+                drained += a.len();
+            }
+        }
+        assert_eq!(tracked.drain(), reference.drain());
+        assert!(drained > 1_000, "the drains compared something: {drained}");
     }
 }

@@ -17,6 +17,11 @@ use super::{BytesIter, KeyValueBytesStore, ValueUpdate};
 /// without hashing. A key is stored twice (its bytes are usually small
 /// next to its value).
 ///
+/// Wrapped in a [`ChangeLoggingKeyValueStore`](super::ChangeLoggingKeyValueStore),
+/// it also marks the slots that writes change (see
+/// [`track_changes`](KeyValueBytesStore::track_changes)), so logging costs
+/// no second lookup per write.
+///
 /// ```
 /// use std::ops::Bound;
 /// use kafka_streams::state::{InMemoryKeyValueStore, KeyValueBytesStore};
@@ -39,6 +44,47 @@ pub struct InMemoryKeyValueStore {
     slots: Vec<Vec<u8>>,
     /// Slots of deleted keys, for the next new ones.
     free: Vec<usize>,
+    /// The changes since the last `take_changed`, while tracking is on.
+    changes: Option<ChangeMarks>,
+}
+
+/// Which keys changed: a mark per slot, so that a key written many times
+/// between two takes is noted once, without a lookup of its own.
+#[derive(Debug, Default, Clone)]
+struct ChangeMarks {
+    /// Whether writes are noted now (not while a changelog is restored).
+    recording: bool,
+    /// Per slot: its key is in `keys` already.
+    marked: Vec<bool>,
+    /// The changed keys.
+    keys: Vec<Vec<u8>>,
+}
+
+impl ChangeMarks {
+    fn mark(&mut self, slot: usize, key: &[u8]) {
+        if !self.recording {
+            return;
+        }
+        if self.marked.len() <= slot {
+            self.marked.resize(slot + 1, false);
+        }
+        if !self.marked[slot] {
+            self.marked[slot] = true;
+            self.keys.push(key.to_vec());
+        }
+    }
+
+    /// A deleted key: noted (if it is not already), and its slot unmarked
+    /// for the next key put there.
+    fn mark_deleted(&mut self, slot: Option<usize>, key: &[u8]) {
+        match slot {
+            Some(slot) if self.marked.get(slot).copied().unwrap_or(false) => {
+                self.marked[slot] = false;
+            }
+            _ if self.recording => self.keys.push(key.to_vec()),
+            _ => {}
+        }
+    }
 }
 
 impl InMemoryKeyValueStore {
@@ -47,12 +93,21 @@ impl InMemoryKeyValueStore {
         InMemoryKeyValueStore::default()
     }
 
-    fn slot_mut(&mut self, key: &[u8]) -> Option<&mut Vec<u8>> {
-        let slot = *self.index.get(key)?;
-        self.slots.get_mut(slot)
+    /// Writes `value` to the slot of `key`, or to a new slot.
+    fn write(&mut self, key: &[u8], value: Vec<u8>) {
+        let slot = match self.index.get(key) {
+            Some(&slot) => {
+                self.slots[slot] = value;
+                slot
+            }
+            None => self.insert_new(key, value),
+        };
+        if let Some(changes) = &mut self.changes {
+            changes.mark(slot, key);
+        }
     }
 
-    fn insert_new(&mut self, key: Box<[u8]>, value: Vec<u8>) {
+    fn insert_new(&mut self, key: &[u8], value: Vec<u8>) -> usize {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot] = value;
@@ -63,8 +118,10 @@ impl InMemoryKeyValueStore {
                 self.slots.len() - 1
             }
         };
+        let key: Box<[u8]> = key.into();
         self.order.insert(key.clone(), slot);
         self.index.insert(key, slot);
+        slot
     }
 
     fn pairs<'a>(
@@ -82,36 +139,40 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
     }
 
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        match self.slot_mut(&key) {
-            Some(present) => *present = value,
-            None => self.insert_new(key.into_boxed_slice(), value),
-        }
+        self.write(&key, value);
     }
 
     fn upsert(&mut self, key: &[u8], value: Vec<u8>) {
-        match self.slot_mut(key) {
-            Some(present) => *present = value,
-            None => self.insert_new(key.into(), value),
-        }
+        self.write(key, value);
     }
 
     fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
-        match self.slot_mut(key) {
-            Some(present) => {
-                if let Some(value) = update(Some(present)) {
-                    *present = value;
-                }
+        let slot = match self.index.get(key) {
+            Some(&slot) => {
+                let Some(value) = update(Some(&self.slots[slot])) else {
+                    return;
+                };
+                self.slots[slot] = value;
+                slot
             }
             None => {
-                if let Some(value) = update(None) {
-                    self.insert_new(key.into(), value);
-                }
+                let Some(value) = update(None) else {
+                    return;
+                };
+                self.insert_new(key, value)
             }
+        };
+        if let Some(changes) = &mut self.changes {
+            changes.mark(slot, key);
         }
     }
 
     fn delete(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        let slot = self.index.remove(key)?;
+        let slot = self.index.remove(key);
+        if let Some(changes) = &mut self.changes {
+            changes.mark_deleted(slot, key);
+        }
+        let slot = slot?;
         self.order.remove(key);
         self.free.push(slot);
         self.slots.get_mut(slot).map(std::mem::take)
@@ -137,6 +198,27 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
 
     fn len(&self) -> usize {
         self.index.len()
+    }
+
+    fn track_changes(&mut self, on: bool) -> bool {
+        self.changes
+            .get_or_insert_with(ChangeMarks::default)
+            .recording = on;
+        true
+    }
+
+    fn take_changed(&mut self) -> Vec<Vec<u8>> {
+        match &mut self.changes {
+            Some(changes) => {
+                changes.marked.fill(false);
+                std::mem::take(&mut changes.keys)
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn changed_count(&self) -> usize {
+        self.changes.as_ref().map_or(0, |c| c.keys.len())
     }
 }
 

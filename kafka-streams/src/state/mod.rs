@@ -104,6 +104,26 @@ pub trait KeyValueBytesStore: Send + std::fmt::Debug {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// For a change-logging layer around this store: from now on (`on`),
+    /// or until called again with `true`, remember which keys the writes
+    /// change, so that the layer needs no lookup of its own per write.
+    /// Keys noted before a pause stay until
+    /// [`take_changed`](Self::take_changed). Returns whether this store
+    /// does; the default does not, and the layer then keeps the keys itself.
+    fn track_changes(&mut self, on: bool) -> bool {
+        let _ = on;
+        false
+    }
+    /// The keys written (put, updated to a new value, or deleted) since the
+    /// last call while tracking was on, in no particular order; a key may
+    /// come more than once.
+    fn take_changed(&mut self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+    /// How many keys [`take_changed`](Self::take_changed) would give now.
+    fn changed_count(&self) -> usize {
+        0
+    }
 }
 
 /// Typed reads from a key-value store.

@@ -114,11 +114,10 @@ impl StoreSlot {
 
     /// Applies a changelog record without logging it again.
     pub(crate) fn restore(&mut self, key: &[u8], value: Option<&[u8]>) {
-        let target = match &mut self.store {
-            SlotStore::Logged(s) => s.inner_mut(),
-            SlotStore::Plain(s) => s.as_mut(),
-        };
-        super::restore(target, key, value);
+        match &mut self.store {
+            SlotStore::Logged(s) => s.restore(key, value),
+            SlotStore::Plain(s) => super::restore(s.as_mut(), key, value),
+        }
     }
 
     /// How many changelog entries a [`drain_changelog`](Self::drain_changelog)
