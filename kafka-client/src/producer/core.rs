@@ -103,11 +103,13 @@ impl ProducerCore {
         let poller = {
             let producer = producer.clone();
             let stop = stop_polling.clone();
+            let counts = counts.clone();
             std::thread::Builder::new()
                 .name("kafka-producer-poll".into())
                 .spawn(move || {
                     while !stop.load(Ordering::Acquire) {
                         producer.poll(POLL_INTERVAL);
+                        counts.tick();
                     }
                 })
                 .map_err(|e| Error::Kafka {

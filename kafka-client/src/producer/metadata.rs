@@ -35,6 +35,11 @@ struct Entry {
 /// Partition counts by topic.
 pub(crate) struct PartitionCounts {
     epoch: Instant,
+    /// Milliseconds since `epoch`, as of the last [`tick`](Self::tick): a
+    /// coarse clock for the age check of every send, which then reads no
+    /// clock of its own (a clock read is a system call on some virtual
+    /// machines, and a send is about a microsecond).
+    clock_ms: AtomicU64,
     max_age: Duration,
     topics: RwLock<FxHashMap<String, Entry>>,
 }
@@ -44,6 +49,7 @@ impl PartitionCounts {
     pub(crate) fn new(max_age: Duration) -> Self {
         PartitionCounts {
             epoch: Instant::now(),
+            clock_ms: AtomicU64::new(0),
             max_age,
             topics: RwLock::new(FxHashMap::default()),
         }
@@ -51,6 +57,13 @@ impl PartitionCounts {
 
     fn now_ms(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Moves the coarse clock to now. The producer's polling thread calls
+    /// this after each poll (at least every 100 ms), so an entry is seen
+    /// stale at most that late.
+    pub(crate) fn tick(&self) {
+        self.clock_ms.fetch_max(self.now_ms(), Ordering::Relaxed);
     }
 
     /// The cached count of `topic`.
@@ -61,7 +74,8 @@ impl PartitionCounts {
             Some(entry) => {
                 let count = entry.count.load(Ordering::Relaxed);
                 let age = self
-                    .now_ms()
+                    .clock_ms
+                    .load(Ordering::Relaxed)
                     .saturating_sub(entry.fetched_ms.load(Ordering::Relaxed));
                 if u128::from(age) >= self.max_age.as_millis() {
                     CachedCount::Stale(count)
@@ -223,6 +237,20 @@ mod tests {
         assert_eq!(cache.get("t"), CachedCount::Stale(5));
         assert!(cache.begin_refresh("t"), "storing ends the refresh");
         assert!(!cache.begin_refresh("other"));
+    }
+
+    #[test]
+    fn age_is_read_on_the_coarse_clock_that_polling_moves() {
+        let cache = PartitionCounts::new(Duration::from_millis(50));
+        cache.store("t", 4);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(
+            cache.get("t"),
+            CachedCount::Fresh(4),
+            "no tick yet: the send reads no clock"
+        );
+        cache.tick();
+        assert_eq!(cache.get("t"), CachedCount::Stale(4));
     }
 
     #[test]

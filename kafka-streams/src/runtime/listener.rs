@@ -202,8 +202,7 @@ impl RebalanceListener for TaskListener {
                 }
             }
         }
-        app.metrics
-            .remove_lag(partitions.iter().map(TopicPartition::to_string));
+        self.env.forget_lag(partitions);
         self.publish_tasks();
         Ok(())
     }
@@ -229,10 +228,7 @@ impl RebalanceListener for TaskListener {
                 set.suspended.remove(&id);
             }
         }
-        self.env
-            .app
-            .metrics
-            .remove_lag(partitions.iter().map(TopicPartition::to_string));
+        self.env.forget_lag(partitions);
         self.publish_tasks();
         Ok(())
     }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use kafka_client::consumer::{Consumer, Offset, OffsetReset};
 use kafka_client::serde::BytesSerde;
+use kafka_client::TopicPartition;
 use tokio::sync::watch;
 
 use super::app::{AppContext, ThreadHandle, ThreadStatus};
@@ -87,6 +88,8 @@ struct Worker {
     last: SourcePartition,
     next_commit: Instant,
     next_punctuate: Instant,
+    /// The lag refresh in flight, if any (see `update_lag`).
+    lag_refresh: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Worker {
@@ -130,6 +133,7 @@ impl Worker {
             consumer,
             output: Vec::new(),
             last: SourcePartition::none(),
+            lag_refresh: None,
         })
     }
 
@@ -149,6 +153,9 @@ impl Worker {
             .await
             .map_err(|e| Error::client("subscribing to the source topics", e))?;
         let result = self.process_until(&mut shutdown).await;
+        if let Some(refresh) = self.lag_refresh.take() {
+            refresh.abort();
+        }
         match result {
             Ok(()) => {
                 // Clean shutdown: commit what was processed, wait until the
@@ -463,38 +470,70 @@ impl Worker {
     }
 
     /// Refreshes this thread's lag metrics: per assigned partition, the
-    /// high watermark minus the next offset to process. Watermarks are asked
-    /// through the restore consumer, whose connection is idle: on the group
-    /// consumer's connection they would queue behind its long-polling fetch.
-    async fn update_lag(&self) {
-        let started = Instant::now();
+    /// high watermark minus the next offset to process. The positions are
+    /// read here; the watermarks, a round trip per partition, are asked in
+    /// the background, so that records go on being processed meanwhile
+    /// (on a broker that answers in tens of milliseconds, waiting for them
+    /// after every commit cost a third of a run). One refresh at a time. The
+    /// watermarks are asked through the restore consumer, whose connection
+    /// is idle: on the group consumer's connection they would queue behind
+    /// its long-polling fetch.
+    async fn update_lag(&mut self) {
+        if self.lag_refresh.as_ref().is_some_and(|r| !r.is_finished()) {
+            return;
+        }
         let Ok(assigned) = self.consumer.assignment() else {
             return;
         };
-        let lookups = assigned.into_iter().map(|tp| async move {
-            let processed = self.env.thread.lock_tasks().offsets.get(&tp).copied();
-            let position = match processed {
-                Some(p) => Some(p),
-                None => match self.consumer.position(&tp) {
-                    Ok(Some(p)) => Some(p),
-                    _ => self
-                        .consumer
-                        .committed(std::slice::from_ref(&tp))
-                        .await
-                        .ok()
-                        .and_then(|m| m.get(&tp).copied().flatten()),
-                },
-            };
-            let (low, high) = self.env.restore_consumer.watermarks(&tp).await.ok()?;
-            let from = position.unwrap_or(low).max(low);
-            Some((tp.to_string(), (high - from).max(0)))
-        });
-        let lag: Vec<(String, i64)> = futures::future::join_all(lookups)
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-        self.env.app.metrics.set_lag(lag);
-        tracing::trace!(thread = self.env.thread.index, took = ?started.elapsed(), "lag refreshed");
+        let epoch = self.env.lag_epoch();
+        let mut positions: Vec<(TopicPartition, Option<i64>)> = {
+            let set = self.env.thread.lock_tasks();
+            assigned
+                .into_iter()
+                .map(|tp| {
+                    let processed = set.offsets.get(&tp).copied();
+                    (tp, processed)
+                })
+                .collect()
+        };
+        let mut unknown = Vec::new();
+        for (tp, position) in &mut positions {
+            if position.is_none() {
+                match self.consumer.position(tp) {
+                    Ok(Some(p)) => *position = Some(p),
+                    _ => unknown.push(tp.clone()),
+                }
+            }
+        }
+        // Nothing read from them yet: from the committed offsets (one
+        // request for all).
+        if !unknown.is_empty() {
+            if let Ok(committed) = self.consumer.committed(&unknown).await {
+                for (tp, position) in &mut positions {
+                    if position.is_none() {
+                        *position = committed.get(tp).copied().flatten();
+                    }
+                }
+            }
+        }
+        let env = self.env.clone();
+        self.lag_refresh = Some(tokio::spawn(async move {
+            let started = Instant::now();
+            let lookups = positions.into_iter().map(|(tp, position)| {
+                let env = &env;
+                async move {
+                    let (low, high) = env.restore_consumer.watermarks(&tp).await.ok()?;
+                    let from = position.unwrap_or(low).max(low);
+                    Some((tp.to_string(), (high - from).max(0)))
+                }
+            });
+            let lag: Vec<(String, i64)> = futures::future::join_all(lookups)
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
+            env.publish_lag(epoch, lag);
+            tracing::trace!(thread = env.thread.index, took = ?started.elapsed(), "lag refreshed");
+        }));
     }
 }

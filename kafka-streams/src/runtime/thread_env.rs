@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use kafka_client::consumer::{Consumer, GroupMetadata};
 use kafka_client::producer::Producer;
@@ -31,6 +31,9 @@ pub(crate) struct ThreadEnv {
     pub(crate) failed: AtomicBool,
     /// Whether output, changelogs and offsets commit in transactions.
     pub(crate) exactly_once: bool,
+    /// Counts the partitions' departures, so that a lag refresh that
+    /// started before one publishes nothing (see [`ThreadEnv::publish_lag`]).
+    lag_epoch: Mutex<u64>,
 }
 
 impl ThreadEnv {
@@ -75,7 +78,36 @@ impl ThreadEnv {
             restore_consumer,
             failed: AtomicBool::new(false),
             exactly_once,
+            lag_epoch: Mutex::new(0),
         })
+    }
+
+    fn lag_epoch_lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.lag_epoch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The current lag epoch, to hand to [`publish_lag`](Self::publish_lag).
+    pub(crate) fn lag_epoch(&self) -> u64 {
+        *self.lag_epoch_lock()
+    }
+
+    /// Publishes lag figures taken in `epoch`, unless partitions left this
+    /// thread since: their lag was removed then and must not come back.
+    pub(crate) fn publish_lag(&self, epoch: u64, lag: Vec<(String, i64)>) {
+        let current = self.lag_epoch_lock();
+        if *current == epoch {
+            self.app.metrics.set_lag(lag);
+        }
+    }
+
+    /// Removes the lag of partitions that left this thread, and makes any
+    /// refresh in flight publish nothing.
+    pub(crate) fn forget_lag(&self, partitions: &[TopicPartition]) {
+        let mut epoch = self.lag_epoch_lock();
+        *epoch += 1;
+        self.app
+            .metrics
+            .remove_lag(partitions.iter().map(TopicPartition::to_string));
     }
 
     /// Waits until every record this thread produced is acknowledged.
