@@ -11,7 +11,7 @@ use crate::processor::ops::TableSource;
 use crate::processor::source::TypedSource;
 use crate::processor::{Change, Data};
 use crate::state::StoreBuilder;
-use crate::topology::{GraphBuilder, TopicName, Topology};
+use crate::topology::{GraphBuilder, Topology, TopologyTopic};
 
 /// Records sources, operators, sinks and stores, then builds a [`Topology`].
 ///
@@ -134,5 +134,5 @@ fn add_source<K: Data, V: Data>(
         consumed.values,
         consumed.extractor,
     ));
-    g.add_source(name, TopicName::User(topic), decoder)
+    g.add_source(name, TopologyTopic::User(topic), decoder)
 }

@@ -8,14 +8,14 @@ use super::erased::{downcast, AnyRecord};
 use super::{Data, Record};
 use crate::error::{Error, RecordOrigin, Result};
 use crate::task::SinkRecord;
-use crate::topology::{NodeId, TopicName, Topology};
+use crate::topology::{NodeId, Topology, TopologyTopic};
 
 /// Chooses a topic per record.
 pub(crate) type TopicChooser<K, V> = Arc<dyn Fn(&Record<K, V>) -> String + Send + Sync>;
 
 /// Where a typed sink writes.
 pub(crate) enum SinkTarget<K, V> {
-    Topic(TopicName),
+    Topic(TopologyTopic),
     Dynamic(TopicChooser<K, V>),
 }
 

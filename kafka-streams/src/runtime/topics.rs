@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use kafka_client::{Admin, NewTopic};
 
 use crate::error::{Error, Result};
-use crate::topology::{TopicName, Topology};
+use crate::topology::{Topology, TopologyTopic};
 
 /// Partition counts for one application id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub(crate) fn plan(
     }
     let mut repartition_topics = Vec::new();
     for name in topology.repartition_topics() {
-        let full = TopicName::Repartition(name.to_string()).full_name(application_id);
+        let full = TopologyTopic::Repartition(name.to_string()).full_name(application_id);
         let n = counts.get(&full).copied().unwrap_or(0);
         repartition_topics.push((full, n.max(1)));
     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::naming::NameGenerator;
-use super::node::{Node, NodeId, NodeKind, SinkTopic, TopicName};
+use super::node::{Node, NodeId, NodeKind, SinkTopic, TopologyTopic};
 use super::subtopology::split;
 use super::Topology;
 use crate::error::{Error, Result};
@@ -43,7 +43,7 @@ impl GraphBuilder {
     pub(crate) fn add_source(
         &mut self,
         name: String,
-        topic: TopicName,
+        topic: TopologyTopic,
         decoder: Arc<dyn SourceDecoder>,
     ) -> NodeId {
         self.push(Node::new(
@@ -173,16 +173,16 @@ impl GraphBuilder {
         }
         unique(nodes.iter().map(|n| n.name.as_str()), "processor")?;
         unique(self.stores.iter().map(|s| s.name.as_str()), "store")?;
-        let mut readers: HashMap<&TopicName, &str> = HashMap::new();
+        let mut readers: HashMap<&TopologyTopic, &str> = HashMap::new();
         for node in &nodes {
             if let NodeKind::Source { topic, .. } = &node.kind {
                 if let Some(first) = readers.insert(topic, &node.name) {
                     return Err(match topic {
-                        TopicName::Repartition(name) => Error::DuplicateName {
+                        TopologyTopic::Repartition(name) => Error::DuplicateName {
                             kind: "repartition topic",
                             name: name.clone(),
                         },
-                        TopicName::User(t) => Error::TopicAlreadyRegistered {
+                        TopologyTopic::User(t) => Error::TopicAlreadyRegistered {
                             topic: t.clone(),
                             first: first.to_string(),
                             second: node.name.clone(),
@@ -255,6 +255,6 @@ fn unique<'a>(names: impl Iterator<Item = &'a str>, kind: &'static str) -> Resul
 }
 
 /// Shortcut for sinks writing to a fixed topic.
-pub(crate) fn fixed(topic: TopicName) -> SinkTopic {
+pub(crate) fn fixed(topic: TopologyTopic) -> SinkTopic {
     SinkTopic::Fixed(topic)
 }

@@ -3,14 +3,14 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{NodeKind, SinkTopic, TopicName, Topology};
+use super::{NodeKind, SinkTopic, Topology, TopologyTopic};
 
 /// Mermaid ids may not contain `-` safely in every renderer: use indices.
 fn node_id(id: usize) -> String {
     format!("n{id}")
 }
 
-fn topic_id(topic: &TopicName) -> String {
+fn topic_id(topic: &TopologyTopic) -> String {
     let raw = topic.to_string();
     let clean: String = raw
         .chars()
@@ -25,7 +25,7 @@ fn label(text: &str) -> String {
 
 pub(crate) fn render(topology: &Topology) -> String {
     let mut out = String::from("flowchart TD\n");
-    let mut topics: BTreeSet<TopicName> = BTreeSet::new();
+    let mut topics: BTreeSet<TopologyTopic> = BTreeSet::new();
     let mut stores: BTreeSet<&str> = BTreeSet::new();
     for sub in topology.subtopologies() {
         let _ = writeln!(

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use describe::TopologyDescription;
 pub(crate) use graph::{fixed, GraphBuilder};
 pub use naming::{changelog_topic_name, repartition_topic_name};
-pub use node::TopicName;
+pub use node::TopologyTopic;
 pub(crate) use node::{Node, NodeId, NodeKind, SinkTopic};
 pub use subtopology::SubTopology;
 
@@ -138,8 +138,8 @@ impl Topology {
             .iter()
             .flat_map(|s| s.sources.iter())
             .filter_map(|t| match t {
-                TopicName::User(t) => Some(t.as_str()),
-                TopicName::Repartition(_) => None,
+                TopologyTopic::User(t) => Some(t.as_str()),
+                TopologyTopic::Repartition(_) => None,
             })
             .collect();
         topics.into_iter().collect()
@@ -152,8 +152,8 @@ impl Topology {
             .iter()
             .flat_map(|s| s.sinks.iter())
             .filter_map(|t| match t {
-                TopicName::User(t) => Some(t.as_str()),
-                TopicName::Repartition(_) => None,
+                TopologyTopic::User(t) => Some(t.as_str()),
+                TopologyTopic::Repartition(_) => None,
             })
             .collect();
         topics.into_iter().collect()
@@ -167,8 +167,8 @@ impl Topology {
             .iter()
             .flat_map(|s| s.sources.iter())
             .filter_map(|t| match t {
-                TopicName::Repartition(n) => Some(n.as_str()),
-                TopicName::User(_) => None,
+                TopologyTopic::Repartition(n) => Some(n.as_str()),
+                TopologyTopic::User(_) => None,
             })
             .collect();
         topics.into_iter().collect()
@@ -225,7 +225,7 @@ impl Topology {
     /// processed by the same task, so a key must land on the same partition
     /// number in all of them. Repartition topics in a group should be
     /// created with the partition count of the group's user topics.
-    pub fn copartition_groups(&self) -> Vec<BTreeSet<TopicName>> {
+    pub fn copartition_groups(&self) -> Vec<BTreeSet<TopologyTopic>> {
         self.subtopologies
             .iter()
             .filter(|s| s.sources.len() > 1 && !s.stores.is_empty())

@@ -12,9 +12,12 @@ use super::naming::repartition_topic_name;
 /// The index of a node in its topology.
 pub(crate) type NodeId = usize;
 
-/// A topic a topology reads or writes.
+/// A topic a topology reads or writes: a user's topic, or one of the
+/// application's repartition topics, whose full name depends on the
+/// application id. (Not to be confused with `kafka_client::TopicName`, the
+/// shared name a consumed or produced record carries.)
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TopicName {
+pub enum TopologyTopic {
     /// A user topic, named as is.
     User(String),
     /// A repartition topic; this is the `<name>` part of
@@ -22,26 +25,26 @@ pub enum TopicName {
     Repartition(String),
 }
 
-impl TopicName {
+impl TopologyTopic {
     /// The topic's name on the cluster for this application id.
     pub fn full_name(&self, application_id: &str) -> String {
         match self {
-            TopicName::User(t) => t.clone(),
-            TopicName::Repartition(name) => repartition_topic_name(application_id, name),
+            TopologyTopic::User(t) => t.clone(),
+            TopologyTopic::Repartition(name) => repartition_topic_name(application_id, name),
         }
     }
 
     /// Whether this is a repartition topic.
     pub fn is_repartition(&self) -> bool {
-        matches!(self, TopicName::Repartition(_))
+        matches!(self, TopologyTopic::Repartition(_))
     }
 }
 
-impl fmt::Display for TopicName {
+impl fmt::Display for TopologyTopic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TopicName::User(t) => f.write_str(t),
-            TopicName::Repartition(name) => write!(f, "{name}-repartition"),
+            TopologyTopic::User(t) => f.write_str(t),
+            TopologyTopic::Repartition(name) => write!(f, "{name}-repartition"),
         }
     }
 }
@@ -49,7 +52,7 @@ impl fmt::Display for TopicName {
 /// Where a sink writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SinkTopic {
-    Fixed(TopicName),
+    Fixed(TopologyTopic),
     /// Chosen per record by a user function.
     Dynamic,
 }
@@ -58,7 +61,7 @@ pub(crate) enum SinkTopic {
 #[derive(Clone)]
 pub(crate) enum NodeKind {
     Source {
-        topic: TopicName,
+        topic: TopologyTopic,
         decoder: Arc<dyn SourceDecoder>,
     },
     Processor {

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::naming::changelog_topic_name;
-use super::node::{Node, NodeId, NodeKind, SinkTopic, TopicName};
+use super::node::{Node, NodeId, NodeKind, SinkTopic, TopologyTopic};
 
 /// One sub-topology: a connected part of the topology, run as one task per
 /// partition of its source topics.
@@ -17,8 +17,8 @@ use super::node::{Node, NodeId, NodeKind, SinkTopic, TopicName};
 pub struct SubTopology {
     pub(crate) id: usize,
     pub(crate) nodes: Vec<NodeId>,
-    pub(crate) sources: Vec<TopicName>,
-    pub(crate) sinks: Vec<TopicName>,
+    pub(crate) sources: Vec<TopologyTopic>,
+    pub(crate) sinks: Vec<TopologyTopic>,
     pub(crate) dynamic_sinks: bool,
     pub(crate) stores: Vec<(String, bool)>,
 }
@@ -30,14 +30,14 @@ impl SubTopology {
     }
 
     /// The topics it reads: user topics and the repartition topics it consumes.
-    pub fn source_topics(&self) -> &[TopicName] {
+    pub fn source_topics(&self) -> &[TopologyTopic] {
         &self.sources
     }
 
     /// The topics it writes with a fixed name: user topics and the
     /// repartition topics it feeds. Changelog topics are listed by
     /// [`changelog_topics`](Self::changelog_topics).
-    pub fn sink_topics(&self) -> &[TopicName] {
+    pub fn sink_topics(&self) -> &[TopologyTopic] {
         &self.sinks
     }
 

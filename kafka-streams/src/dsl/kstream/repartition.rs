@@ -10,7 +10,7 @@ use crate::processor::sink::{SinkTarget, TypedSink};
 use crate::processor::source::TypedSource;
 use crate::processor::Data;
 use crate::time::RecordTimestamp;
-use crate::topology::{fixed, GraphBuilder, NodeId, TopicName};
+use crate::topology::{fixed, GraphBuilder, NodeId, TopologyTopic};
 
 /// Adds a sink to the repartition topic `<name>-repartition` and a source
 /// reading it, named `<name>-repartition-sink` / `-source`; returns the
@@ -22,7 +22,7 @@ pub(crate) fn repartition_through<K: Data, V: Data>(
     keys: SharedSerde<K>,
     values: SharedSerde<V>,
 ) -> NodeId {
-    let topic = TopicName::Repartition(name.to_string());
+    let topic = TopologyTopic::Repartition(name.to_string());
     let encoder = TypedSink::new(
         keys.clone(),
         values.clone(),

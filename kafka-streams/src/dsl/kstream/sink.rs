@@ -6,7 +6,7 @@ use super::KStream;
 use crate::dsl::Produced;
 use crate::processor::sink::{SinkTarget, TypedSink};
 use crate::processor::{Data, Record};
-use crate::topology::{fixed, SinkTopic, TopicName};
+use crate::topology::{fixed, SinkTopic, TopologyTopic};
 
 impl<K: Data, V: Data> KStream<K, V> {
     /// Writes every record to `topic` with the serdes of `produced`.
@@ -29,7 +29,7 @@ impl<K: Data, V: Data> KStream<K, V> {
     /// # Ok::<(), kafka_streams::Error>(())
     /// ```
     pub fn to(&self, topic: impl Into<String>, produced: Produced<K, V>) {
-        let topic = TopicName::User(topic.into());
+        let topic = TopologyTopic::User(topic.into());
         let encoder = TypedSink::new(
             produced.keys,
             produced.values,
