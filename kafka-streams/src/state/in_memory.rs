@@ -56,6 +56,9 @@ struct ChangeMarks {
     recording: bool,
     /// Per slot: its key is in `keys` already.
     marked: Vec<bool>,
+    /// The slots marked, to unmark at the next take (not the whole of
+    /// `marked`: the test driver takes after every record).
+    marked_slots: Vec<usize>,
     /// The changed keys.
     keys: Vec<Vec<u8>>,
 }
@@ -70,8 +73,17 @@ impl ChangeMarks {
         }
         if !self.marked[slot] {
             self.marked[slot] = true;
+            self.marked_slots.push(slot);
             self.keys.push(key.to_vec());
         }
+    }
+
+    /// The changed keys, with every mark cleared.
+    fn take(&mut self) -> Vec<Vec<u8>> {
+        for slot in self.marked_slots.drain(..) {
+            self.marked[slot] = false;
+        }
+        std::mem::take(&mut self.keys)
     }
 
     /// A deleted key: noted (if it is not already), and its slot unmarked
@@ -208,13 +220,9 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
     }
 
     fn take_changed(&mut self) -> Vec<Vec<u8>> {
-        match &mut self.changes {
-            Some(changes) => {
-                changes.marked.fill(false);
-                std::mem::take(&mut changes.keys)
-            }
-            None => Vec::new(),
-        }
+        self.changes
+            .as_mut()
+            .map_or_else(Vec::new, ChangeMarks::take)
     }
 
     fn changed_count(&self) -> usize {
