@@ -196,13 +196,7 @@ mod tests {
         let mut tracked = ChangeLoggingKeyValueStore::new(Box::new(InMemoryKeyValueStore::new()));
         let mut reference = ChangeLoggingKeyValueStore::new(Box::<Untracked>::default());
         assert!(tracked.inner_tracks && !reference.inner_tracks);
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = crate::state::test_random(0x9e37_79b9_7f4a_7c15);
         let mut drained = 0;
         for step in 0..30_000u64 {
             let key = vec![b'k', next(50) as u8];

@@ -272,13 +272,7 @@ mod tests {
         use std::collections::BTreeMap;
         let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         let mut store = InMemoryKeyValueStore::new();
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = crate::state::test_random(0x2545_f491_4f6c_dd1d);
         for step in 0..20_000u64 {
             let key = vec![b'k', next(40) as u8];
             let value = step.to_be_bytes().to_vec();

@@ -146,3 +146,15 @@ pub trait KeyValueStore<K, V>: ReadOnlyKeyValueStore<K, V> {
     /// Removes `key`, returning its previous value.
     fn delete(&mut self, key: &K) -> Result<Option<V>>;
 }
+
+/// A small deterministic random source for the stores' model tests:
+/// `next(n)` gives a number below `n` (xorshift).
+#[cfg(test)]
+pub(crate) fn test_random(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
