@@ -153,9 +153,6 @@ impl Worker {
             .await
             .map_err(|e| Error::client("subscribing to the source topics", e))?;
         let result = self.process_until(&mut shutdown).await;
-        if let Some(refresh) = self.lag_refresh.take() {
-            refresh.abort();
-        }
         match result {
             Ok(()) => {
                 // Clean shutdown: commit what was processed, wait until the
@@ -473,8 +470,9 @@ impl Worker {
     /// high watermark minus the next offset to process. The positions are
     /// read here; the watermarks, a round trip per partition, are asked in
     /// the background, so that records go on being processed meanwhile
-    /// (on a broker that answers in tens of milliseconds, waiting for them
-    /// after every commit cost a third of a run). One refresh at a time. The
+    /// (waiting for them held a thread up 5 to 23 ms per commit on tansu: a
+    /// tenth of its time with exactly-once's 100 ms commits). One refresh
+    /// at a time. The
     /// watermarks are asked through the restore consumer, whose connection
     /// is idle: on the group consumer's connection they would queue behind
     /// its long-polling fetch.
