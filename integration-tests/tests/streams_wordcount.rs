@@ -174,6 +174,13 @@ async fn clean_close_commits_every_source_partition_to_its_end() {
             .all(|r| r.headers.last("ks.o").map(<[u8]>::len) == Some(18)),
         "a repartition record without its 18-byte ks.o id"
     );
+    // One id per word: a record processed again repeats its outputs' ids,
+    // and no two words share one.
+    let ids: std::collections::HashSet<&[u8]> = records
+        .iter()
+        .filter_map(|r| r.headers.last("ks.o"))
+        .collect();
+    assert_eq!(ids.len(), words, "distinct repartition record ids");
     assert!(
         repartitioned >= words as i64,
         "records in the repartition topic: {repartitioned} for {words} words"

@@ -112,6 +112,24 @@ impl Headers {
         self.0.iter()
     }
 
+    /// All headers, in order, to change in place. A loop that sends many
+    /// records can keep one `Headers` and rewrite its values for each (see
+    /// [`Producer::enqueue_ref`](crate::Producer::enqueue_ref)) instead of
+    /// allocating a new set per record.
+    ///
+    /// ```
+    /// use kafka_client::Headers;
+    /// let mut headers = Headers::new();
+    /// headers.insert("seq", 1u32.to_be_bytes());
+    /// for value in headers.iter_mut().filter_map(|h| h.value.as_mut()) {
+    ///     value.copy_from_slice(&2u32.to_be_bytes());
+    /// }
+    /// assert_eq!(headers.last("seq"), Some(&2u32.to_be_bytes()[..]));
+    /// ```
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Header> {
+        self.0.iter_mut()
+    }
+
     /// How many headers there are.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -81,6 +81,43 @@ async fn enqueue_then_flush_delivers_every_record_exactly_once() {
 }
 
 #[tokio::test]
+async fn enqueue_ref_sends_what_the_record_holds_at_each_call() {
+    let cluster = EmbeddedKafka::start(1).unwrap();
+    cluster.create_topic("reused", 1).unwrap();
+    let producer: Producer<String, String> = Producer::new(&cluster.client_config()).unwrap();
+    let mut headers = Headers::new();
+    headers.insert("seq", 0u32.to_be_bytes());
+    let mut record = ProducerRecord::new("reused", String::new()).headers(headers);
+    const N: u32 = 300;
+    for seq in 0..N {
+        let (key, mut value, mut headers) = record.into_parts();
+        let value_text = value.get_or_insert_with(String::new);
+        value_text.clear();
+        value_text.push_str(&format!("v{seq}"));
+        for header in headers.iter_mut().filter_map(|h| h.value.as_mut()) {
+            header.copy_from_slice(&seq.to_be_bytes());
+        }
+        record = ProducerRecord::from_parts("reused", key, value)
+            .timestamp(1_000 + i64::from(seq))
+            .headers(headers);
+        producer.enqueue_ref(&record).await.unwrap();
+    }
+    // The record is still the caller's, as the last call left it.
+    assert_eq!(record.value_ref().map(String::as_str), Some("v299"));
+    producer.flush().await.unwrap();
+    let read = read_all(cluster.bootstrap_servers(), "reused", 1, N as usize);
+    assert_eq!(read.len(), N as usize);
+    for (seq, stored) in (0..N).zip(&read) {
+        assert_eq!(stored.value_str(), format!("v{seq}"));
+        assert_eq!(stored.timestamp, Some(1_000 + i64::from(seq)));
+        assert_eq!(
+            stored.headers,
+            vec![("seq".to_string(), Some(seq.to_be_bytes().to_vec()))]
+        );
+    }
+}
+
+#[tokio::test]
 async fn callbacks_fire_once_per_record_with_its_metadata() {
     let cluster = EmbeddedKafka::start(1).unwrap();
     cluster.create_topic("called", 4).unwrap();

@@ -213,6 +213,38 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         }
     }
 
+    /// As [`enqueue`](Self::enqueue), but the record stays the caller's:
+    /// librdkafka copies what it sends before this returns, so a loop can
+    /// send many records through one `ProducerRecord` and its buffers and
+    /// [`Headers`](crate::Headers), rewriting them in place, with no
+    /// allocation per record for what it reuses. On `Err` nothing was
+    /// enqueued.
+    ///
+    /// ```no_run
+    /// # async fn demo(producer: kafka_client::Producer<Vec<u8>, Vec<u8>>) -> kafka_client::Result<()> {
+    /// use kafka_client::{Headers, ProducerRecord};
+    /// let mut headers = Headers::new();
+    /// headers.insert("seq", 0u64.to_be_bytes());
+    /// let mut record = ProducerRecord::new("events", Vec::new()).headers(headers);
+    /// for seq in 0..1_000u64 {
+    ///     // Same header, new value: no allocation for the headers.
+    ///     let (_, value, mut headers) = record.into_parts();
+    ///     for value in headers.iter_mut().filter_map(|h| h.value.as_mut()) {
+    ///         value.clear();
+    ///         value.extend_from_slice(&seq.to_be_bytes());
+    ///     }
+    ///     record = ProducerRecord::from_parts("events", None, value).headers(headers);
+    ///     producer.enqueue_ref(&record).await?;
+    /// }
+    /// producer.flush().await
+    /// # }
+    /// ```
+    pub async fn enqueue_ref(&self, record: &ProducerRecord<K, V>) -> Result<()> {
+        self.enqueue_with(record, Delivery::Counted)
+            .await
+            .map(|_| ())
+    }
+
     /// Waits until every record enqueued so far (by any clone) has its
     /// outcome, then reports the failures that nobody else received since
     /// the previous flush: records sent with [`enqueue`](Self::enqueue), and

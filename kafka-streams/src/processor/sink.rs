@@ -90,6 +90,7 @@ impl<K: Data, V: Data> SinkEncoder for TypedSink<K, V> {
             value,
             timestamp: record.timestamp,
             headers: record.headers,
+            record_id: None,
         })
     }
 }

@@ -89,9 +89,20 @@ pub(crate) fn take_record(
         offset,
         index: 0,
     };
+    // A record's outputs mostly go to one topic: the look-up is made once
+    // per run of outputs to the same (shared) name.
+    let mut last_topic: Option<(kafka_client::TopicName, bool)> = None;
     for sink in &mut output[first_output..] {
-        if app.repartition_topics.contains(sink.topic.as_str()) {
-            sink.headers.insert(ORIGIN_HEADER, origin.encode().to_vec());
+        let to_repartition = match &last_topic {
+            Some((topic, known)) if *topic == sink.topic => *known,
+            _ => {
+                let known = app.repartition_topics.contains(sink.topic.as_str());
+                last_topic = Some((sink.topic.clone(), known));
+                known
+            }
+        };
+        if to_repartition {
+            sink.record_id = Some(origin.encode());
             origin.index += 1;
         }
     }

@@ -112,6 +112,7 @@ pub(crate) async fn restore_task(
                 value,
                 timestamp: now,
                 headers: Headers::new(),
+                record_id: None,
             });
         }
         tracing::debug!(%store, changelog = %tp, records = high - low, "store restored");

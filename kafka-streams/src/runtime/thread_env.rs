@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex};
 use kafka_client::consumer::{Consumer, GroupMetadata};
 use kafka_client::producer::Producer;
 use kafka_client::serde::BytesSerde;
-use kafka_client::{ProducerRecord, TopicName, TopicPartition};
+use kafka_client::{Headers, ProducerRecord, TopicName, TopicPartition};
 
 use super::app::{AppContext, ThreadHandle};
 use super::config::{ClientRole, ProcessingGuarantee};
 use super::handlers::ProductionHandler;
 use super::metrics::MetricsRecorder;
+use super::origin::ORIGIN_HEADER;
 use super::task_set::CommitEntry;
 use crate::error::{Error, Result};
 use crate::task::SinkRecord;
@@ -138,20 +139,48 @@ impl ThreadEnv {
         let mut count = 0;
         // A few topics per call: a list is cheaper than a map.
         let mut by_topic: Vec<(TopicName, u64)> = Vec::new();
+        // The id header of repartition records, rewritten for each record
+        // that carries no other header (the usual case): one set of headers
+        // per call, not three allocations per record.
+        let mut id_only = Headers::new();
         for sink in records {
             count += 1;
             match by_topic.iter_mut().find(|(topic, _)| *topic == sink.topic) {
                 Some((_, n)) => *n += 1,
                 None => by_topic.push((sink.topic.clone(), 1)),
             }
-            let mut record = ProducerRecord::from_parts(sink.topic, sink.key, sink.value)
-                .timestamp(sink.timestamp)
-                .headers(sink.headers);
-            if let Some(partition) = sink.partition {
+            let SinkRecord {
+                topic,
+                partition,
+                key,
+                value,
+                timestamp,
+                mut headers,
+                record_id,
+            } = sink;
+            let reuse = match record_id {
+                Some(id) if headers.is_empty() => {
+                    set_record_id(&mut id_only, &id);
+                    headers = std::mem::take(&mut id_only);
+                    true
+                }
+                Some(id) => {
+                    headers.insert(ORIGIN_HEADER, id.to_vec());
+                    false
+                }
+                None => false,
+            };
+            let mut record = ProducerRecord::from_parts(topic, key, value)
+                .timestamp(timestamp)
+                .headers(headers);
+            if let Some(partition) = partition {
                 record = record.partition(partition);
             }
-            if let Err(e) = self.producer.enqueue(record).await {
-                let error = e.into_error();
+            let sent = self.producer.enqueue_ref(&record).await;
+            if reuse {
+                id_only = record.into_parts().2;
+            }
+            if let Err(error) = sent {
                 match self.app.config.production_handler_ref() {
                     ProductionHandler::Fail => {
                         return Err(Error::client("sending an output record", error));
@@ -251,5 +280,44 @@ impl ThreadEnv {
         self.producer
             .begin_transaction()
             .map_err(|e| Error::client("beginning a transaction", e))
+    }
+}
+
+/// Makes `headers` exactly one `ks.o` header with value `id`, reusing what
+/// it holds: after the first record, no allocation.
+fn set_record_id(headers: &mut Headers, id: &[u8; 18]) {
+    if headers.len() == 1 {
+        for header in headers.iter_mut() {
+            if let (true, Some(value)) = (header.key == ORIGIN_HEADER, header.value.as_mut()) {
+                value.clear();
+                value.extend_from_slice(id);
+                return;
+            }
+        }
+    }
+    *headers = Headers::new();
+    headers.insert(ORIGIN_HEADER, id.to_vec());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_header_is_rewritten_in_place() {
+        let mut headers = Headers::new();
+        set_record_id(&mut headers, &[1; 18]);
+        assert_eq!(headers.len(), 1);
+        assert_eq!(headers.last(ORIGIN_HEADER), Some(&[1u8; 18][..]));
+        set_record_id(&mut headers, &[2; 18]);
+        assert_eq!(headers.len(), 1);
+        assert_eq!(headers.last(ORIGIN_HEADER), Some(&[2u8; 18][..]));
+        // Anything else is replaced by the id alone.
+        let mut other = Headers::new();
+        other.insert("user", "x");
+        set_record_id(&mut other, &[3; 18]);
+        assert_eq!(other.len(), 1);
+        assert_eq!(other.last("user"), None);
+        assert_eq!(other.last(ORIGIN_HEADER), Some(&[3u8; 18][..]));
     }
 }

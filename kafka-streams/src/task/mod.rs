@@ -511,6 +511,7 @@ impl StreamTask {
                     value: entry.value,
                     timestamp,
                     headers: kafka_client::Headers::new(),
+                    record_id: None,
                 });
             }
         }

@@ -63,4 +63,9 @@ pub(crate) struct SinkRecord {
     pub(crate) value: Option<Vec<u8>>,
     pub(crate) timestamp: i64,
     pub(crate) headers: Headers,
+    /// For a record bound for a repartition topic, the runtime's id for it
+    /// (see `runtime::origin`): the value of the `ks.o` header the producer
+    /// adds. Kept out of `headers` so that the header set can be reused
+    /// from record to record when it is the only header.
+    pub(crate) record_id: Option<[u8; 18]>,
 }

@@ -65,6 +65,7 @@ fn first_subtopology_writes_repartition_records_without_a_partition() {
             value: Some(b"hello".to_vec()),
             timestamp: 10,
             headers: Headers::new(),
+            record_id: None,
         }]
     );
     assert!(task.drain_output().is_empty());
