@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::sync::{watch, Notify};
 
 use super::config::StreamsConfig;
-use super::metrics::MetricsRecorder;
+use super::metrics::{MetricsRecorder, ThreadCounters};
 use super::state::StreamsState;
 use super::task_set::TaskSet;
 use super::topics::TopicPlan;
@@ -33,6 +33,8 @@ pub(crate) enum ThreadStatus {
 pub(crate) struct ThreadHandle {
     pub(crate) index: usize,
     pub(crate) tasks: Mutex<TaskSet>,
+    /// What this thread counts per record (see [`ThreadCounters`]).
+    pub(crate) counters: ThreadCounters,
     status: AtomicU8,
     /// Set on shutdown once the thread has made its final commit (or
     /// failed): from then on it may leave the group.
@@ -45,6 +47,7 @@ impl ThreadHandle {
         ThreadHandle {
             index,
             tasks: Mutex::new(TaskSet::default()),
+            counters: ThreadCounters::default(),
             status: AtomicU8::new(ThreadStatus::Rebalancing as u8),
             done_committing: AtomicBool::new(false),
             done_committing_signal: Notify::new(),

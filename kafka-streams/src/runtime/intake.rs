@@ -72,14 +72,14 @@ pub(crate) fn take_record(
     let duplicate = origin.is_some_and(|o| owned.seen_before(&o));
     let first_output = output.len();
     let result = if duplicate {
-        MetricsRecorder::add(&app.metrics.duplicates_skipped, 1);
+        MetricsRecorder::add(&env.thread.counters.duplicates_skipped, 1);
         Ok(())
     } else {
         let dropped_before = owned.task.dropped_records();
         let result = owned.task.process(source);
         owned.task.drain_into(output);
         let dropped = owned.task.dropped_records() - dropped_before;
-        MetricsRecorder::add(&app.metrics.records_dropped, dropped);
+        MetricsRecorder::add(&env.thread.counters.records_dropped, dropped);
         result
     };
     // Ids for repartition records: the same input yields the same ids.

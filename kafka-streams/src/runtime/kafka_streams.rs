@@ -228,6 +228,7 @@ impl KafkaStreams {
         let mut metrics = self.metrics.snapshot();
         if let Some(app) = &self.app {
             for thread in &app.threads {
+                thread.counters.add_to(&mut metrics);
                 let set = thread.lock_tasks();
                 for (topic, n) in &set.processed_by_topic {
                     *metrics.processed_by_topic.entry(topic.clone()).or_insert(0) += n;
@@ -264,7 +265,7 @@ impl KafkaStreams {
                 });
             }
             let refreshes = self.metrics.lag_refreshes();
-            let m = self.metrics.snapshot();
+            let m = self.metrics();
             tracing::debug!(lag = ?m.lag, processed = m.records_processed, refreshes, "waiting to catch up");
             let caught_up = m.lag.len() >= expected && m.total_lag() == 0;
             match zero_since {

@@ -286,7 +286,7 @@ impl Worker {
         match intake {
             Ok(Intake::Skipped) => return Ok(()),
             Ok(Intake::Processed) => {
-                MetricsRecorder::add(&self.env.app.metrics.records_processed, 1)
+                MetricsRecorder::add(&self.env.thread.counters.records_processed, 1)
             }
             Err(Error::Deserialization(error)) => self.handle_bad_record(*error).await?,
             Err(other) => return Err(other),

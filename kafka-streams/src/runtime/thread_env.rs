@@ -192,7 +192,7 @@ impl ThreadEnv {
                 }
             }
         }
-        MetricsRecorder::add(&self.app.metrics.records_produced, count);
+        MetricsRecorder::add(&self.thread.counters.records_produced, count);
         if by_topic.is_empty() {
             return Ok(());
         }

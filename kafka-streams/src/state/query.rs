@@ -11,7 +11,7 @@ use crate::error::Result;
 /// the test driver hand out. It cannot write, so queries never produce
 /// changelog records.
 pub struct ReadOnlyKeyValueView<'a, K, V> {
-    codec: Codec<K, V>,
+    codec: Codec<'a, K, V>,
     store: &'a dyn KeyValueBytesStore,
 }
 
@@ -22,7 +22,7 @@ impl<K, V> std::fmt::Debug for ReadOnlyKeyValueView<'_, K, V> {
 }
 
 impl<'a, K: 'static, V: 'static> ReadOnlyKeyValueView<'a, K, V> {
-    pub(crate) fn new(codec: Codec<K, V>, store: &'a dyn KeyValueBytesStore) -> Self {
+    pub(crate) fn new(codec: Codec<'a, K, V>, store: &'a dyn KeyValueBytesStore) -> Self {
         ReadOnlyKeyValueView { codec, store }
     }
 
@@ -53,7 +53,7 @@ impl<K: 'static, V: 'static> ReadOnlyKeyValueStore<K, V> for ReadOnlyKeyValueVie
 /// Read-only typed access to a window store (one value per key and window
 /// start), for interactive queries and the test driver.
 pub struct ReadOnlyWindowView<'a, K, V> {
-    codec: Codec<K, V>,
+    codec: Codec<'a, K, V>,
     store: &'a dyn KeyValueBytesStore,
 }
 
@@ -64,7 +64,7 @@ impl<K, V> std::fmt::Debug for ReadOnlyWindowView<'_, K, V> {
 }
 
 impl<'a, K: 'static, V: 'static> ReadOnlyWindowView<'a, K, V> {
-    pub(crate) fn new(codec: Codec<K, V>, store: &'a dyn KeyValueBytesStore) -> Self {
+    pub(crate) fn new(codec: Codec<'a, K, V>, store: &'a dyn KeyValueBytesStore) -> Self {
         ReadOnlyWindowView { codec, store }
     }
 
@@ -93,7 +93,7 @@ impl<'a, K: 'static, V: 'static> ReadOnlyWindowView<'a, K, V> {
 /// Read-only typed access to a session store (one value per key and
 /// session window), for interactive queries and the test driver.
 pub struct ReadOnlySessionView<'a, K, V> {
-    codec: Codec<K, V>,
+    codec: Codec<'a, K, V>,
     store: &'a dyn KeyValueBytesStore,
 }
 
@@ -104,7 +104,7 @@ impl<K, V> std::fmt::Debug for ReadOnlySessionView<'_, K, V> {
 }
 
 impl<'a, K: 'static, V: 'static> ReadOnlySessionView<'a, K, V> {
-    pub(crate) fn new(codec: Codec<K, V>, store: &'a dyn KeyValueBytesStore) -> Self {
+    pub(crate) fn new(codec: Codec<'a, K, V>, store: &'a dyn KeyValueBytesStore) -> Self {
         ReadOnlySessionView { codec, store }
     }
 

@@ -44,7 +44,7 @@ pub(crate) fn split_session_key(bytes: &[u8]) -> Option<(&[u8], Window)> {
 /// The sessions of `key` that end at or after `earliest_end` and start at
 /// or before `latest_start`, by end time.
 pub(crate) fn find_sessions<K: 'static, V: 'static>(
-    codec: &Codec<K, V>,
+    codec: &Codec<'_, K, V>,
     store: &dyn KeyValueBytesStore,
     key: &K,
     earliest_end: i64,
@@ -66,7 +66,7 @@ pub(crate) fn find_sessions<K: 'static, V: 'static>(
 
 /// Every session of every key: `(key, window, value)`.
 pub(crate) fn all_sessions<K: 'static, V: 'static>(
-    codec: &Codec<K, V>,
+    codec: &Codec<'_, K, V>,
     store: &dyn KeyValueBytesStore,
 ) -> Result<Vec<(K, Window, V)>> {
     store
@@ -79,7 +79,7 @@ pub(crate) fn all_sessions<K: 'static, V: 'static>(
 /// Typed access to a session store, as processors get it from
 /// [`ProcessorContext::session_store`](crate::processor::ProcessorContext::session_store).
 pub struct SessionStoreHandle<'a, K, V> {
-    codec: Codec<K, V>,
+    codec: Codec<'a, K, V>,
     store: &'a mut dyn KeyValueBytesStore,
 }
 
@@ -90,7 +90,7 @@ impl<K, V> std::fmt::Debug for SessionStoreHandle<'_, K, V> {
 }
 
 impl<'a, K: 'static, V: 'static> SessionStoreHandle<'a, K, V> {
-    pub(crate) fn new(codec: Codec<K, V>, store: &'a mut dyn KeyValueBytesStore) -> Self {
+    pub(crate) fn new(codec: Codec<'a, K, V>, store: &'a mut dyn KeyValueBytesStore) -> Self {
         SessionStoreHandle { codec, store }
     }
 

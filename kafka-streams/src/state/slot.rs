@@ -19,38 +19,59 @@ pub(crate) enum SlotStore {
     Plain(Box<dyn KeyValueBytesStore>),
 }
 
+impl SlotStore {
+    fn bytes(&self) -> &dyn KeyValueBytesStore {
+        match self {
+            SlotStore::Logged(s) => s,
+            SlotStore::Plain(s) => s.as_ref(),
+        }
+    }
+
+    fn bytes_mut(&mut self) -> &mut dyn KeyValueBytesStore {
+        match self {
+            SlotStore::Logged(s) => s,
+            SlotStore::Plain(s) => s.as_mut(),
+        }
+    }
+}
+
 /// One store of one task.
 #[derive(Debug)]
 pub(crate) struct StoreSlot {
-    /// Shared with every typed handle (one is made per record).
-    name: Arc<str>,
+    /// Borrowed by the typed handles (one is made per record).
+    name: String,
     serdes: Arc<StoreSerdes>,
     store: SlotStore,
+}
+
+/// The typed codec of the store `name` with `serdes`, if they are for `K`
+/// and `V`.
+fn typed_codec<'s, K: 'static, V: 'static>(
+    name: &'s str,
+    serdes: &'s StoreSerdes,
+) -> Result<Codec<'s, K, V>> {
+    let keys = serdes.keys.downcast_ref::<SharedSerde<K>>();
+    let values = serdes.values.downcast_ref::<SharedSerde<V>>();
+    match (keys, values) {
+        (Some(k), Some(v)) => Ok(Codec::new(name, k, v)),
+        _ => Err(Error::StoreTypeMismatch {
+            store: name.to_string(),
+            expected: format!(
+                "<{}, {}>",
+                std::any::type_name::<K>(),
+                std::any::type_name::<V>()
+            ),
+            actual: format!("<{}, {}>", serdes.key_type, serdes.value_type),
+        }),
+    }
 }
 
 impl StoreSlot {
     pub(crate) fn new(name: String, serdes: Arc<StoreSerdes>, store: SlotStore) -> Self {
         StoreSlot {
-            name: name.into(),
+            name,
             serdes,
             store,
-        }
-    }
-
-    fn typed_codec<K: 'static, V: 'static>(&self) -> Result<Codec<K, V>> {
-        let keys = self.serdes.keys.downcast_ref::<SharedSerde<K>>();
-        let values = self.serdes.values.downcast_ref::<SharedSerde<V>>();
-        match (keys, values) {
-            (Some(k), Some(v)) => Ok(Codec::new(self.name.clone(), k.clone(), v.clone())),
-            _ => Err(Error::StoreTypeMismatch {
-                store: self.name.to_string(),
-                expected: format!(
-                    "<{}, {}>",
-                    std::any::type_name::<K>(),
-                    std::any::type_name::<V>()
-                ),
-                actual: format!("<{}, {}>", self.serdes.key_type, self.serdes.value_type),
-            }),
         }
     }
 
@@ -58,58 +79,63 @@ impl StoreSlot {
     pub(crate) fn key_value_mut<K: 'static, V: 'static>(
         &mut self,
     ) -> Result<KeyValueStoreHandle<'_, K, V>> {
-        let codec = self.typed_codec::<K, V>()?;
-        Ok(KeyValueStoreHandle::new(codec, self.bytes_mut()))
+        let StoreSlot {
+            name,
+            serdes,
+            store,
+        } = self;
+        let codec = typed_codec::<K, V>(name, serdes)?;
+        Ok(KeyValueStoreHandle::new(codec, store.bytes_mut()))
     }
 
     /// Typed access to a window store (keys carry the window start).
     pub(crate) fn window_mut<K: 'static, V: 'static>(
         &mut self,
     ) -> Result<WindowStoreHandle<'_, K, V>> {
-        let codec = self.typed_codec::<K, V>()?;
-        Ok(WindowStoreHandle::new(codec, self.bytes_mut()))
+        let StoreSlot {
+            name,
+            serdes,
+            store,
+        } = self;
+        let codec = typed_codec::<K, V>(name, serdes)?;
+        Ok(WindowStoreHandle::new(codec, store.bytes_mut()))
     }
 
     /// Typed access to a session store (keys carry the session window).
     pub(crate) fn session_mut<K: 'static, V: 'static>(
         &mut self,
     ) -> Result<SessionStoreHandle<'_, K, V>> {
-        let codec = self.typed_codec::<K, V>()?;
-        Ok(SessionStoreHandle::new(codec, self.bytes_mut()))
+        let StoreSlot {
+            name,
+            serdes,
+            store,
+        } = self;
+        let codec = typed_codec::<K, V>(name, serdes)?;
+        Ok(SessionStoreHandle::new(codec, store.bytes_mut()))
     }
 
     /// Typed read-only access.
     pub(crate) fn key_value<K: 'static, V: 'static>(
         &self,
     ) -> Result<ReadOnlyKeyValueView<'_, K, V>> {
-        let codec = self.typed_codec::<K, V>()?;
-        Ok(ReadOnlyKeyValueView::new(codec, self.bytes()))
+        let codec = typed_codec::<K, V>(&self.name, &self.serdes)?;
+        Ok(ReadOnlyKeyValueView::new(codec, self.store.bytes()))
     }
 
     /// Typed read-only access to a window store.
     pub(crate) fn window<K: 'static, V: 'static>(&self) -> Result<ReadOnlyWindowView<'_, K, V>> {
-        let codec = self.typed_codec::<K, V>()?;
-        Ok(ReadOnlyWindowView::new(codec, self.bytes()))
+        let codec = typed_codec::<K, V>(&self.name, &self.serdes)?;
+        Ok(ReadOnlyWindowView::new(codec, self.store.bytes()))
     }
 
     /// Typed read-only access to a session store.
     pub(crate) fn session<K: 'static, V: 'static>(&self) -> Result<ReadOnlySessionView<'_, K, V>> {
-        let codec = self.typed_codec::<K, V>()?;
-        Ok(ReadOnlySessionView::new(codec, self.bytes()))
+        let codec = typed_codec::<K, V>(&self.name, &self.serdes)?;
+        Ok(ReadOnlySessionView::new(codec, self.store.bytes()))
     }
 
     pub(crate) fn bytes(&self) -> &dyn KeyValueBytesStore {
-        match &self.store {
-            SlotStore::Logged(s) => s,
-            SlotStore::Plain(s) => s.as_ref(),
-        }
-    }
-
-    fn bytes_mut(&mut self) -> &mut dyn KeyValueBytesStore {
-        match &mut self.store {
-            SlotStore::Logged(s) => s,
-            SlotStore::Plain(s) => s.as_mut(),
-        }
+        self.store.bytes()
     }
 
     /// Applies a changelog record without logging it again.

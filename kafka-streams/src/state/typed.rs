@@ -1,27 +1,29 @@
 //! The typed layer: serializes keys and values around a bytes store.
 
 use std::ops::Bound;
-use std::sync::Arc;
 
 use kafka_client::serde::{Deserializer, Serializer, SharedSerde};
 
 use super::{KeyValueBytesStore, KeyValueIter, KeyValueStore, ReadOnlyKeyValueStore};
 use crate::error::{Error, Result};
 
-/// A store's name and serdes.
-pub(crate) struct Codec<K, V> {
-    name: Arc<str>,
-    keys: SharedSerde<K>,
-    values: SharedSerde<V>,
+/// A store's name and serdes, borrowed from its slot: a handle is made per
+/// record, and the serdes are shared by every task of every thread, so
+/// cloning them would bump a reference count that the threads' cores pass
+/// back and forth.
+pub(crate) struct Codec<'a, K, V> {
+    name: &'a str,
+    keys: &'a SharedSerde<K>,
+    values: &'a SharedSerde<V>,
 }
 
-impl<K: 'static, V: 'static> Codec<K, V> {
-    pub(crate) fn new(name: Arc<str>, keys: SharedSerde<K>, values: SharedSerde<V>) -> Self {
+impl<'a, K: 'static, V: 'static> Codec<'a, K, V> {
+    pub(crate) fn new(name: &'a str, keys: &'a SharedSerde<K>, values: &'a SharedSerde<V>) -> Self {
         Codec { name, keys, values }
     }
 
     pub(crate) fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     fn error(
@@ -40,25 +42,25 @@ impl<K: 'static, V: 'static> Codec<K, V> {
 
     pub(crate) fn key_bytes(&self, key: &K) -> Result<Vec<u8>> {
         self.keys
-            .serialize(&self.name, key)
+            .serialize(self.name, key)
             .map_err(|e| self.error("serialize", "key", e))
     }
 
     pub(crate) fn value_bytes(&self, value: &V) -> Result<Vec<u8>> {
         self.values
-            .serialize(&self.name, value)
+            .serialize(self.name, value)
             .map_err(|e| self.error("serialize", "value", e))
     }
 
     pub(crate) fn key(&self, bytes: &[u8]) -> Result<K> {
         self.keys
-            .deserialize(&self.name, bytes)
+            .deserialize(self.name, bytes)
             .map_err(|e| self.error("deserialize", "key", e))
     }
 
     pub(crate) fn value(&self, bytes: &[u8]) -> Result<V> {
         self.values
-            .deserialize(&self.name, bytes)
+            .deserialize(self.name, bytes)
             .map_err(|e| self.error("deserialize", "value", e))
     }
 
@@ -67,7 +69,7 @@ impl<K: 'static, V: 'static> Codec<K, V> {
     }
 }
 
-impl<K, V> std::fmt::Debug for Codec<K, V> {
+impl<K, V> std::fmt::Debug for Codec<'_, K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Codec({})", self.name)
     }
@@ -78,7 +80,7 @@ impl<K, V> std::fmt::Debug for Codec<K, V> {
 pub(crate) fn fmt_store<K, V>(
     f: &mut std::fmt::Formatter<'_>,
     kind: &str,
-    codec: &Codec<K, V>,
+    codec: &Codec<'_, K, V>,
     store: &dyn KeyValueBytesStore,
 ) -> std::fmt::Result {
     f.debug_struct(kind)
@@ -88,7 +90,7 @@ pub(crate) fn fmt_store<K, V>(
 }
 
 pub(crate) fn get<K: 'static, V: 'static>(
-    codec: &Codec<K, V>,
+    codec: &Codec<'_, K, V>,
     store: &dyn KeyValueBytesStore,
     key: &K,
 ) -> Result<Option<V>> {
@@ -97,7 +99,7 @@ pub(crate) fn get<K: 'static, V: 'static>(
 }
 
 pub(crate) fn range<'a, K: 'static, V: 'static>(
-    codec: &'a Codec<K, V>,
+    codec: &'a Codec<'_, K, V>,
     store: &'a dyn KeyValueBytesStore,
     from: &K,
     to: &K,
@@ -112,7 +114,7 @@ pub(crate) fn range<'a, K: 'static, V: 'static>(
 }
 
 pub(crate) fn all<'a, K: 'static, V: 'static>(
-    codec: &'a Codec<K, V>,
+    codec: &'a Codec<'_, K, V>,
     store: &'a dyn KeyValueBytesStore,
 ) -> KeyValueIter<'a, K, V> {
     Box::new(store.all().map(move |e| codec.entry(e)))
@@ -122,7 +124,7 @@ pub(crate) fn all<'a, K: 'static, V: 'static>(
 /// [`ProcessorContext::key_value_store`](crate::processor::ProcessorContext::key_value_store).
 /// Writes go through the change-logging layer when the store is logged.
 pub struct KeyValueStoreHandle<'a, K, V> {
-    codec: Codec<K, V>,
+    codec: Codec<'a, K, V>,
     store: &'a mut dyn KeyValueBytesStore,
 }
 
@@ -133,7 +135,7 @@ impl<K, V> std::fmt::Debug for KeyValueStoreHandle<'_, K, V> {
 }
 
 impl<'a, K: 'static, V: 'static> KeyValueStoreHandle<'a, K, V> {
-    pub(crate) fn new(codec: Codec<K, V>, store: &'a mut dyn KeyValueBytesStore) -> Self {
+    pub(crate) fn new(codec: Codec<'a, K, V>, store: &'a mut dyn KeyValueBytesStore) -> Self {
         KeyValueStoreHandle { codec, store }
     }
 

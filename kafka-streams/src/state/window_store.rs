@@ -47,7 +47,7 @@ pub(crate) fn split_window_key(bytes: &[u8]) -> Option<(&[u8], i64)> {
 /// Typed access to a window store, as processors get it from
 /// [`ProcessorContext::window_store`](crate::processor::ProcessorContext::window_store).
 pub struct WindowStoreHandle<'a, K, V> {
-    codec: Codec<K, V>,
+    codec: Codec<'a, K, V>,
     store: &'a mut dyn KeyValueBytesStore,
 }
 
@@ -58,7 +58,7 @@ impl<K, V> std::fmt::Debug for WindowStoreHandle<'_, K, V> {
 }
 
 impl<'a, K: 'static, V: 'static> WindowStoreHandle<'a, K, V> {
-    pub(crate) fn new(codec: Codec<K, V>, store: &'a mut dyn KeyValueBytesStore) -> Self {
+    pub(crate) fn new(codec: Codec<'a, K, V>, store: &'a mut dyn KeyValueBytesStore) -> Self {
         WindowStoreHandle { codec, store }
     }
 
@@ -118,7 +118,7 @@ impl<'a, K: 'static, V: 'static> WindowStoreHandle<'a, K, V> {
 
 /// The value of `key` in the window starting at `start`.
 pub(crate) fn get_window<K: 'static, V: 'static>(
-    codec: &Codec<K, V>,
+    codec: &Codec<'_, K, V>,
     store: &dyn KeyValueBytesStore,
     key: &K,
     start: i64,
@@ -129,7 +129,7 @@ pub(crate) fn get_window<K: 'static, V: 'static>(
 
 /// The windows of `key` that start in `from..=to`: `(start, value)`.
 pub(crate) fn fetch_windows<K: 'static, V: 'static>(
-    codec: &Codec<K, V>,
+    codec: &Codec<'_, K, V>,
     store: &dyn KeyValueBytesStore,
     key: &K,
     from: i64,
@@ -144,7 +144,7 @@ pub(crate) fn fetch_windows<K: 'static, V: 'static>(
 
 /// Every window of every key: `(key, start, value)`, in key byte order.
 pub(crate) fn all_windows<K: 'static, V: 'static>(
-    codec: &Codec<K, V>,
+    codec: &Codec<'_, K, V>,
     store: &dyn KeyValueBytesStore,
 ) -> Result<Vec<(K, i64, V)>> {
     store

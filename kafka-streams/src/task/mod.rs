@@ -101,6 +101,43 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Runs one processor callback, turning errors and panics into
+/// [`Error::Processor`]. Takes the task's parts it needs, so that a caller
+/// can hold other parts (the topology) borrowed meanwhile.
+fn call_processor(
+    topology: &Topology,
+    processors: &mut FxHashMap<NodeId, Box<dyn ErasedProcessor>>,
+    core: &mut TaskCore,
+    node: NodeId,
+    outbox: &mut Outbox,
+    f: impl FnOnce(&mut dyn ErasedProcessor, Env<'_>) -> Result<()>,
+) -> Result<()> {
+    let Some(processor) = processors.get_mut(&node) else {
+        return Err(Error::Internal {
+            node: topology.node(node).name().to_string(),
+            message: "no processor instance in this task".to_string(),
+        });
+    };
+    let env = Env {
+        core: &mut *core,
+        topology,
+        node,
+        outbox,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| f(processor.as_mut(), env)));
+    let (message, source) = match result {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => (e.to_string(), Some(Box::new(e))),
+        Err(payload) => (panic_message(payload.as_ref()), None),
+    };
+    Err(Error::Processor {
+        processor: topology.node(node).name().to_string(),
+        origin: core.origin.clone(),
+        message,
+        source,
+    })
+}
+
 impl StreamTask {
     /// A task for `partition` of sub-topology `subtopology`, with fresh
     /// processors and empty stores. `wall_clock_ms` is the current wall-clock
@@ -299,7 +336,9 @@ impl StreamTask {
                 message: "not a source".to_string(),
             });
         };
-        let decoder = decoder.clone();
+        // Borrowed, not cloned: the topology is shared by every task of
+        // every thread, and a reference count bumped per record makes its
+        // cache line travel between the threads' cores.
         let origin = RecordOrigin::Input {
             topic: record.topic.clone(),
             partition: record.partition,
@@ -422,31 +461,14 @@ impl StreamTask {
         outbox: &mut Outbox,
         f: impl FnOnce(&mut dyn ErasedProcessor, Env<'_>) -> Result<()>,
     ) -> Result<()> {
-        let topology = &*self.topology;
-        let Some(processor) = self.processors.get_mut(&node) else {
-            return Err(Error::Internal {
-                node: topology.node(node).name().to_string(),
-                message: "no processor instance in this task".to_string(),
-            });
-        };
-        let env = Env {
-            core: &mut self.core,
-            topology,
+        call_processor(
+            &self.topology,
+            &mut self.processors,
+            &mut self.core,
             node,
             outbox,
-        };
-        let result = catch_unwind(AssertUnwindSafe(|| f(processor.as_mut(), env)));
-        let (message, source) = match result {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(e)) => (e.to_string(), Some(Box::new(e))),
-            Err(payload) => (panic_message(payload.as_ref()), None),
-        };
-        Err(Error::Processor {
-            processor: topology.node(node).name().to_string(),
-            origin: self.core.origin.clone(),
-            message,
-            source,
-        })
+            f,
+        )
     }
 
     /// Runs forwarded records depth first: a record and everything it
@@ -460,18 +482,26 @@ impl StreamTask {
         stack.reverse();
         // Reused for what each processor forwards.
         let mut forwarded = std::mem::take(&mut self.forwarded);
-        let topology = self.topology.clone();
+        // Borrowed field by field, not cloned (see `process`).
+        let topology = &*self.topology;
         while let Some((node, record)) = stack.pop() {
             match &topology.node(node).kind {
                 NodeKind::Processor { .. } => {
-                    self.call(node, &mut forwarded, move |p, env| p.process(record, env))?;
+                    call_processor(
+                        topology,
+                        &mut self.processors,
+                        &mut self.core,
+                        node,
+                        &mut forwarded,
+                        move |p, env| p.process(record, env),
+                    )?;
                     stack.extend(forwarded.drain(..).rev());
                 }
                 NodeKind::Sink { encoder, .. } => {
                     let out = encoder.encode(
                         record,
                         SinkEnv {
-                            topology: &topology,
+                            topology,
                             node,
                             application_id: &self.core.application_id,
                             topic: self.sink_topics.get(&node),
@@ -493,7 +523,6 @@ impl StreamTask {
         self.pending = stack;
         Ok(())
     }
-
     /// Turns the stores' changed keys into changelog records, stamped with
     /// stream time (wall-clock time before the first record).
     fn flush_changelogs(&mut self) {

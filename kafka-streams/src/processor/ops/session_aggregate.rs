@@ -63,7 +63,6 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, Windowed<K>, Change<VA>>
         let end = sessions.iter().map(|(w, _)| w.end()).fold(ts, i64::max);
         let merged = Window::new(start, end);
         if windows.is_closed(end, now) {
-            drop(store);
             ctx.record_dropped("its session had closed (end + grace < stream time)");
             return Ok(());
         }
@@ -90,7 +89,6 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, Windowed<K>, Change<VA>>
             store.remove_older_than(now.saturating_sub(self.retention_ms));
             self.next_purge = now.saturating_add(gap);
         }
-        drop(store);
         for (w, v) in removed {
             ctx.forward(
                 Record::new(
