@@ -373,6 +373,20 @@ const MAX_BACKLOG_WORDS: i64 = 400_000;
 /// partition, half the embedded cluster's 5 MiB.
 const COMMIT_LAG_WORDS: i64 = 400_000;
 
+/// How many records one repartition partition may hold beyond what its
+/// reader committed, before the feeder waits. The backlog over all
+/// partitions (above) assumes they move together; when one stream thread
+/// falls behind (a noisy minute on this machine), its partitions fill while
+/// the other thread keeps the total low, and one of them passed the
+/// embedded cluster's 5 MiB (about 110,000 repartition records) and lost
+/// records. Committed offsets lag a commit interval (about 30,000 records
+/// on the busiest partition) and the words are skewed (the busiest
+/// partition gets about 1.5 times its share), so in a normal run a
+/// partition shows up to about 75,000: a guard at 60,000 paused the feeder
+/// all the time (word count 30 to 43 k lines/s). 90,000 only bites when
+/// the partitions drift apart.
+const MAX_PARTITION_BACKLOG: i64 = 90_000;
+
 /// How the feeder sees how many words a child has counted.
 #[derive(Debug)]
 enum Progress {
@@ -412,8 +426,11 @@ fn feed(
     }
     let watcher: BaseConsumer = watcher_config.create()?;
     let timeout = std::time::Duration::from_secs(10);
-    let output_records = || -> Result<i64, Failure> {
+    // Words counted, and the largest backlog of one repartition partition
+    // (records written to it that its reader has not committed).
+    let output_records = || -> Result<(i64, i64), Failure> {
         let mut total = 0;
+        let mut worst = 0;
         match progress {
             Progress::Output => {
                 for p in 0..EMBEDDED_PARTITIONS {
@@ -426,13 +443,24 @@ fn feed(
                     list.add_partition(topic, p);
                 }
                 for entry in watcher.committed_offsets(list, timeout)?.elements() {
-                    if let rdkafka::Offset::Offset(n) = entry.offset() {
-                        total += n;
-                    }
+                    let committed = match entry.offset() {
+                        rdkafka::Offset::Offset(n) => n,
+                        _ => 0,
+                    };
+                    total += committed;
+                    let end = watcher
+                        .fetch_watermarks(topic, entry.partition(), timeout)?
+                        .1;
+                    worst = worst.max(end - committed);
                 }
             }
         }
-        Ok(total)
+        Ok((total, worst))
+    };
+    let behind = |words_fed: i64| -> Result<bool, Failure> {
+        let (counted, worst_partition) = output_records()?;
+        Ok(words_fed - counted > MAX_BACKLOG_WORDS + progress.hidden()
+            || worst_partition > MAX_PARTITION_BACKLOG)
     };
     let started = std::time::Instant::now();
     let mut words_fed: i64 = 0;
@@ -441,7 +469,7 @@ fn feed(
         let partition = (i % EMBEDDED_PARTITIONS as usize) as i32;
         producer.send(INPUT_TOPIC, Some(partition), None, line.as_bytes())?;
         if i % 5_000 == 4_999 {
-            while words_fed - output_records()? > MAX_BACKLOG_WORDS + progress.hidden() {
+            while behind(words_fed)? {
                 if child_exited.load(Ordering::Acquire) {
                     return Err(format!("feeding {bootstrap}: the child exited").into());
                 }
