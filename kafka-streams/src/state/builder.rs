@@ -7,6 +7,7 @@ use kafka_client::serde::{DefaultSerde, Serde, SharedSerde};
 
 use super::slot::{SlotStore, StoreSlot};
 use super::{ChangeLoggingKeyValueStore, InMemoryKeyValueStore};
+use crate::error::{Error, Result};
 
 /// The kind of a store. All kinds sit on the same ordered bytes map (and
 /// change-logging layer); window and session stores encode the window into
@@ -151,6 +152,31 @@ pub(crate) struct StoreSerdes {
     pub(crate) values: Box<dyn Any + Send + Sync>,
     pub(crate) key_type: &'static str,
     pub(crate) value_type: &'static str,
+}
+
+impl StoreSerdes {
+    /// The serdes of the store `store` as `K`'s and `V`'s, or
+    /// [`Error::StoreTypeMismatch`] when they are for other types.
+    pub(crate) fn typed<K: 'static, V: 'static>(
+        &self,
+        store: &str,
+    ) -> Result<(&SharedSerde<K>, &SharedSerde<V>)> {
+        match (
+            self.keys.downcast_ref::<SharedSerde<K>>(),
+            self.values.downcast_ref::<SharedSerde<V>>(),
+        ) {
+            (Some(keys), Some(values)) => Ok((keys, values)),
+            _ => Err(Error::StoreTypeMismatch {
+                store: store.to_string(),
+                expected: format!(
+                    "<{}, {}>",
+                    std::any::type_name::<K>(),
+                    std::any::type_name::<V>()
+                ),
+                actual: format!("<{}, {}>", self.key_type, self.value_type),
+            }),
+        }
+    }
 }
 
 /// A store as the topology knows it.

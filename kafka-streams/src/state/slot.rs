@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use kafka_client::serde::SharedSerde;
-
 use super::builder::StoreSerdes;
 use super::typed::Codec;
 use super::{
@@ -11,7 +9,7 @@ use super::{
     ReadOnlyKeyValueView, ReadOnlySessionView, ReadOnlyWindowView, SessionStoreHandle,
     WindowStoreHandle,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug)]
 pub(crate) enum SlotStore {
@@ -50,20 +48,8 @@ fn typed_codec<'s, K: 'static, V: 'static>(
     name: &'s str,
     serdes: &'s StoreSerdes,
 ) -> Result<Codec<'s, K, V>> {
-    let keys = serdes.keys.downcast_ref::<SharedSerde<K>>();
-    let values = serdes.values.downcast_ref::<SharedSerde<V>>();
-    match (keys, values) {
-        (Some(k), Some(v)) => Ok(Codec::new(name, k, v)),
-        _ => Err(Error::StoreTypeMismatch {
-            store: name.to_string(),
-            expected: format!(
-                "<{}, {}>",
-                std::any::type_name::<K>(),
-                std::any::type_name::<V>()
-            ),
-            actual: format!("<{}, {}>", serdes.key_type, serdes.value_type),
-        }),
-    }
+    let (keys, values) = serdes.typed::<K, V>(name)?;
+    Ok(Codec::new(name, keys, values))
 }
 
 impl StoreSlot {
@@ -75,43 +61,40 @@ impl StoreSlot {
         }
     }
 
-    /// Typed read-write access.
-    pub(crate) fn key_value_mut<K: 'static, V: 'static>(
+    /// The typed codec, borrowed beside the store it reads and writes.
+    fn typed_mut<K: 'static, V: 'static>(
         &mut self,
-    ) -> Result<KeyValueStoreHandle<'_, K, V>> {
+    ) -> Result<(Codec<'_, K, V>, &mut dyn KeyValueBytesStore)> {
         let StoreSlot {
             name,
             serdes,
             store,
         } = self;
-        let codec = typed_codec::<K, V>(name, serdes)?;
-        Ok(KeyValueStoreHandle::new(codec, store.bytes_mut()))
+        Ok((typed_codec(name, serdes)?, store.bytes_mut()))
+    }
+
+    /// Typed read-write access.
+    pub(crate) fn key_value_mut<K: 'static, V: 'static>(
+        &mut self,
+    ) -> Result<KeyValueStoreHandle<'_, K, V>> {
+        let (codec, store) = self.typed_mut::<K, V>()?;
+        Ok(KeyValueStoreHandle::new(codec, store))
     }
 
     /// Typed access to a window store (keys carry the window start).
     pub(crate) fn window_mut<K: 'static, V: 'static>(
         &mut self,
     ) -> Result<WindowStoreHandle<'_, K, V>> {
-        let StoreSlot {
-            name,
-            serdes,
-            store,
-        } = self;
-        let codec = typed_codec::<K, V>(name, serdes)?;
-        Ok(WindowStoreHandle::new(codec, store.bytes_mut()))
+        let (codec, store) = self.typed_mut::<K, V>()?;
+        Ok(WindowStoreHandle::new(codec, store))
     }
 
     /// Typed access to a session store (keys carry the session window).
     pub(crate) fn session_mut<K: 'static, V: 'static>(
         &mut self,
     ) -> Result<SessionStoreHandle<'_, K, V>> {
-        let StoreSlot {
-            name,
-            serdes,
-            store,
-        } = self;
-        let codec = typed_codec::<K, V>(name, serdes)?;
-        Ok(SessionStoreHandle::new(codec, store.bytes_mut()))
+        let (codec, store) = self.typed_mut::<K, V>()?;
+        Ok(SessionStoreHandle::new(codec, store))
     }
 
     /// Typed read-only access.

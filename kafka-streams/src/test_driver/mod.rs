@@ -43,14 +43,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use kafka_client::serde::{Deserializer, Serde, SharedSerde};
+use kafka_client::serde::{Deserializer, Serde};
 
 pub use input::TestInputTopic;
 pub use output::{TestOutputTopic, TestRecord};
 pub use store::{TestKeyValueStore, TestSessionStore, TestWindowStore};
 
 use self::state::DriverState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::StoreKind;
 use crate::task::StreamTask;
 use crate::topology::{changelog_topic_name, Topology};
@@ -229,20 +229,7 @@ impl TopologyTestDriver {
         let state = self.state.borrow();
         let slot = state.store_slot(store)?;
         let serdes = slot.serdes();
-        let (Some(keys), Some(values)) = (
-            serdes.keys.downcast_ref::<SharedSerde<K>>(),
-            serdes.values.downcast_ref::<SharedSerde<V>>(),
-        ) else {
-            return Err(Error::StoreTypeMismatch {
-                store: store.to_string(),
-                expected: format!(
-                    "<{}, {}>",
-                    std::any::type_name::<K>(),
-                    std::any::type_name::<V>()
-                ),
-                actual: format!("<{}, {}>", serdes.key_type, serdes.value_type),
-            });
-        };
+        let (keys, values) = serdes.typed::<K, V>(store)?;
         let topic = changelog_topic_name(state.application_id(), store);
         state
             .changelog(store)
