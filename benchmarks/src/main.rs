@@ -127,7 +127,7 @@ impl Plan {
 /// The arguments of a word count child process (`benchmarks __child KIND ...`).
 #[derive(Parser, Debug)]
 struct ChildCli {
-    /// streams, floor or hop-floor.
+    /// streams, streams-without-ids, floor or hop-floor.
     kind: String,
     #[arg(long)]
     bootstrap: String,
@@ -185,7 +185,8 @@ async fn run_child(cli: ChildCli) -> Result<(), Failure> {
         threads: cli.threads,
     };
     let outcome = match cli.kind.as_str() {
-        "streams" => child::streams(&args).await?,
+        "streams" => child::streams(&args, true).await?,
+        "streams-without-ids" => child::streams(&args, false).await?,
         "floor" => tokio::task::spawn_blocking(move || child::floor(&args)).await??,
         "hop-floor" => hop_floor::hop_floor(args).await?,
         other => return Err(format!("unknown child kind `{other}`").into()),
@@ -225,7 +226,12 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
     if wanted("wordcount") {
         eprintln!("benchmarks: word count ...");
-        let systems = [System::Floor, System::Streams, System::HopFloor];
+        let systems = [
+            System::Floor,
+            System::Streams,
+            System::HopFloor,
+            System::StreamsWithoutIds,
+        ];
         rows.extend(wordcount::run(&cluster, &plan, plan.wordcount_lines, &systems).await?);
     }
     if wanted("quix") {
@@ -245,6 +251,7 @@ async fn run(args: Args) -> Result<(), Failure> {
                     System::Streams,
                     System::Floor,
                     System::HopFloor,
+                    System::StreamsWithoutIds,
                 ];
                 rows.extend(wordcount::run(&quix_cluster, &plan, plan.quix_lines, &systems).await?);
             }

@@ -213,3 +213,44 @@ async fn clean_close_commits_every_source_partition_to_its_end() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_record_ids_repartition_records_carry_no_header_and_counts_are_exact() {
+    init_tracing();
+    let broker = TestBroker::start(1).unwrap();
+    let input = broker.fresh_topic("wc-noid-input", 2).await.unwrap();
+    let output = broker.fresh_topic("wc-noid-output", 2).await.unwrap();
+    let lines = generate_lines(600, 3);
+    let expected = wordcount::recompute(lines.iter().map(String::as_str));
+    let application_id = unique_name("wordcount-noid");
+    let topology = wordcount_topology(&input, &output).unwrap();
+    let repartition = repartition_topic_name(&application_id, topology.repartition_topics()[0]);
+    // One thread: no second member joins, so no rebalance makes a task
+    // process its input again (which, without ids, would count twice).
+    let config = streams_config(&broker, &application_id).repartition_record_ids(false);
+    let mut streams = KafkaStreams::new(topology, config).unwrap();
+    streams.start().await.unwrap();
+    produce_lines(&broker, &input, &lines).await.unwrap();
+    let (store, _) = wait_for_store(&streams, &expected, TIMEOUT).await.unwrap();
+    assert_eq!(store, expected, "store contents");
+    streams.close().await.unwrap();
+
+    let words = word_total(&lines) as usize;
+    let records = read_records::<String, String>(&broker, &repartition, words, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), words, "one repartition record per word");
+    let with_id: Vec<_> = records
+        .iter()
+        .filter(|r| r.headers.last("ks.o").is_some())
+        .map(|r| (r.partition, r.offset))
+        .collect();
+    assert!(
+        with_id.is_empty(),
+        "repartition records with ks.o: {with_id:?}"
+    );
+    // Each record is the word, keyed by itself.
+    assert!(records
+        .iter()
+        .all(|r| r.key.as_deref() == r.value.as_deref() && r.key.is_some()));
+}

@@ -37,10 +37,11 @@ pub(crate) struct ChildArgs {
     pub(crate) threads: usize,
 }
 
-/// The `examples` word count topology on the streams runtime. Done when
-/// every line and every repartitioned word is processed and a commit after
-/// that (which flushes the output) has completed.
-pub(crate) async fn streams(args: &ChildArgs) -> Result<Outcome, Failure> {
+/// The `examples` word count topology on the streams runtime, with or
+/// without the runtime's repartition record ids. Done when every line and
+/// every repartitioned word is processed and a commit after that (which
+/// flushes the output) has completed.
+pub(crate) async fn streams(args: &ChildArgs, record_ids: bool) -> Result<Outcome, Failure> {
     let wall = Instant::now();
     let config = StreamsConfig::new(&args.group)
         .bootstrap_servers(&args.bootstrap)
@@ -49,6 +50,7 @@ pub(crate) async fn streams(args: &ChildArgs) -> Result<Outcome, Failure> {
         // output within a second of the input, and the run's end close to
         // its last record (the output of the record caches goes at commits).
         .commit_interval(Duration::from_secs(1))
+        .repartition_record_ids(record_ids)
         // Generous: two busy cores must not make the group think a member died
         // (a rebalance restores stores from changelogs that the embedded
         // cluster has truncated).

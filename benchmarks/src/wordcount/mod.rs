@@ -29,6 +29,9 @@ use crate::{Failure, Plan};
 pub(crate) enum System {
     /// The `examples` word count topology on the streams runtime.
     Streams,
+    /// The same with the runtime's repartition record ids turned off
+    /// (`repartition.record.ids = false`: Kafka Streams' at-least-once).
+    StreamsWithoutIds,
     /// A hand-written rdkafka loop, no repartition topic.
     Floor,
     /// The floor with a repartition hop, as Kafka Streams' `groupBy` has.
@@ -43,6 +46,7 @@ impl System {
     fn child_kind(self) -> Option<&'static str> {
         match self {
             System::Streams => Some("streams"),
+            System::StreamsWithoutIds => Some("streams-without-ids"),
             System::Floor => Some("floor"),
             System::HopFloor => Some("hop-floor"),
             System::Quix => None,
@@ -52,6 +56,9 @@ impl System {
     fn label(self, threads: usize) -> String {
         match self {
             System::Streams => format!("kafka-streams topology ({threads} stream threads)"),
+            System::StreamsWithoutIds => {
+                format!("kafka-streams topology, record ids off ({threads} stream threads)")
+            }
             System::Floor => "hand-written rdkafka loop (floor)".to_string(),
             System::HopFloor => "hand-written rdkafka loop with repartition hop".to_string(),
             System::Quix => "Quix Streams 3.28.1 (Python)".to_string(),
@@ -132,7 +139,7 @@ pub(crate) async fn run(
                 continue;
             }
             eprintln!(
-                "  word count round {round}: {:<45} {:>9.0} lines/s  ({:.2} s processing, {:.2} s wall, peak {} MiB)",
+                "  word count round {round}: {:<64} {:>9.0} lines/s  ({:.2} s processing, {:.2} s wall, peak {} MiB)",
                 system.label(plan.threads),
                 expected.lines as f64 / outcome.secs,
                 outcome.secs,
@@ -322,7 +329,9 @@ async fn fed_run(
         );
     };
     match system {
-        System::Streams => create_internal_topics(&cluster, group, EMBEDDED_PARTITIONS).await?,
+        System::Streams | System::StreamsWithoutIds => {
+            create_internal_topics(&cluster, group, EMBEDDED_PARTITIONS).await?
+        }
         System::HopFloor => {
             let topic = hop_floor::repartition_topic(group);
             cluster.create_topic(&topic, EMBEDDED_PARTITIONS).await?;
@@ -336,7 +345,7 @@ async fn fed_run(
     let lines = expected.lines;
     let bootstrap = cluster.bootstrap().to_string();
     let progress = match system {
-        System::Streams => Progress::Committed {
+        System::Streams | System::StreamsWithoutIds => Progress::Committed {
             group: group.to_string(),
             topic: format!("{group}-{STORE}-repartition"),
         },

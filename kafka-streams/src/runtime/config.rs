@@ -154,6 +154,7 @@ pub struct StreamsConfig {
     production_handler: ProductionHandler,
     replication_factor: i32,
     cache_max_keys: usize,
+    repartition_record_ids: bool,
 }
 
 impl StreamsConfig {
@@ -169,13 +170,14 @@ impl StreamsConfig {
             production_handler: ProductionHandler::Fail,
             replication_factor: 1,
             cache_max_keys: crate::task::DEFAULT_FORWARD_CACHE_CAPACITY,
+            repartition_record_ids: true,
         }
     }
 
     /// Builds a configuration from Kafka Streams property names
     /// (`application.id`, `num.stream.threads`, `commit.interval.ms`,
     /// `processing.guarantee`, `replication.factor`, and this crate's
-    /// `statestore.cache.max.keys`); every other property is
+    /// `statestore.cache.max.keys` and `repartition.record.ids`); every other property is
     /// passed to the clients, where librdkafka checks it by name.
     pub fn from_properties<K, V>(properties: impl IntoIterator<Item = (K, V)>) -> Result<Self>
     where
@@ -193,7 +195,8 @@ impl StreamsConfig {
                 | "commit.interval.ms"
                 | "processing.guarantee"
                 | "replication.factor"
-                | "statestore.cache.max.keys" => rest.push((key.to_string(), value.to_string())),
+                | "statestore.cache.max.keys"
+                | "repartition.record.ids" => rest.push((key.to_string(), value.to_string())),
                 _ => client = client.set(key, value),
             }
         }
@@ -228,6 +231,12 @@ impl StreamsConfig {
                         .parse()
                         .map_err(|_| bad(format!("`{value}` is not a whole number")))?;
                     config = config.cache_max_keys(n);
+                }
+                "repartition.record.ids" => {
+                    let on: bool = value
+                        .parse()
+                        .map_err(|_| bad(format!("`{value}` is not `true` or `false`")))?;
+                    config = config.repartition_record_ids(on);
                 }
                 _ => {
                     let n: i32 = value
@@ -309,6 +318,44 @@ impl StreamsConfig {
         self
     }
 
+    /// Whether records sent to repartition topics carry the runtime's
+    /// record id (a `ks.o` header; default `true`).
+    ///
+    /// With ids, a downstream aggregation applies each upstream result
+    /// once, even when the upstream task processes its input again (after
+    /// a crash, or a commit refused during a rebalance): state stays exact
+    /// under at-least-once. Without them, such a result is applied again,
+    /// as in Kafka Streams' at-least-once: a count may then count a word
+    /// twice. Under `exactly_once_v2`, on a broker that completes
+    /// transactions, the ids add nothing (aborted records are never read);
+    /// on the embedded cluster, which shows aborted records, they are what
+    /// keeps state exact.
+    ///
+    /// The ids cost librdkafka a header per repartition record on both
+    /// sides, and the broker one per record too: word count ran 13 % to
+    /// 40 % faster without them (BENCHMARKS.md). Records that already
+    /// carry an id are still checked, so turning ids off or on again is
+    /// safe for a running application's topics.
+    ///
+    /// ```
+    /// use kafka_streams::runtime::StreamsConfig;
+    /// let config = StreamsConfig::from_properties([
+    ///     ("application.id", "wordcount"),
+    ///     ("repartition.record.ids", "false"),
+    /// ]).unwrap();
+    /// assert!(!config.repartition_record_ids_ref());
+    /// assert!(StreamsConfig::new("wordcount").repartition_record_ids_ref());
+    /// let err = StreamsConfig::from_properties([
+    ///     ("application.id", "wordcount"),
+    ///     ("repartition.record.ids", "off"),
+    /// ]).unwrap_err();
+    /// assert!(err.to_string().contains("repartition.record.ids"));
+    /// ```
+    pub fn repartition_record_ids(mut self, on: bool) -> Self {
+        self.repartition_record_ids = on;
+        self
+    }
+
     /// The application id.
     pub fn application_id(&self) -> &str {
         &self.application_id
@@ -355,6 +402,12 @@ impl StreamsConfig {
     /// The record cache size in keys (see [`cache_max_keys`](Self::cache_max_keys)).
     pub fn cache_max_keys_ref(&self) -> usize {
         self.cache_max_keys
+    }
+
+    /// Whether repartition records carry record ids (see
+    /// [`repartition_record_ids`](Self::repartition_record_ids)).
+    pub fn repartition_record_ids_ref(&self) -> bool {
+        self.repartition_record_ids
     }
 
     /// The processing guarantee.

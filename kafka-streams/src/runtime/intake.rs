@@ -7,6 +7,7 @@
 use kafka_client::consumer::BorrowedRecord;
 use kafka_client::Headers;
 
+use super::app::AppContext;
 use super::metrics::MetricsRecorder;
 use super::origin::{Origin, ORIGIN_HEADER};
 use super::source_partition::SourcePartition;
@@ -82,29 +83,8 @@ pub(crate) fn take_record(
         MetricsRecorder::add(&env.thread.counters.records_dropped, dropped);
         result
     };
-    // Ids for repartition records: the same input yields the same ids.
-    let mut origin = Origin {
-        topic: last.topic_index,
-        partition,
-        offset,
-        index: 0,
-    };
-    // A record's outputs mostly go to one topic: the look-up is made once
-    // per run of outputs to the same (shared) name.
-    let mut last_topic: Option<(kafka_client::TopicName, bool)> = None;
-    for sink in &mut output[first_output..] {
-        let to_repartition = match &last_topic {
-            Some((topic, known)) if *topic == sink.topic => *known,
-            _ => {
-                let known = app.repartition_topics.contains(sink.topic.as_str());
-                last_topic = Some((sink.topic.clone(), known));
-                known
-            }
-        };
-        if to_repartition {
-            sink.record_id = Some(origin.encode());
-            origin.index += 1;
-        }
+    if app.config.repartition_record_ids_ref() {
+        set_record_ids(app, last, offset, &mut output[first_output..]);
     }
     let tp = &last.partition;
     match set.processed_by_topic.get_mut(tp.topic()) {
@@ -120,6 +100,40 @@ pub(crate) fn take_record(
         }
     }
     result.map(|()| Intake::Processed)
+}
+
+/// Gives each of `outputs` (what one input record at `offset` of the
+/// partition `last` produced) that goes to a repartition topic its id:
+/// the same input yields the same ids.
+fn set_record_ids(
+    app: &AppContext,
+    last: &SourcePartition,
+    offset: i64,
+    outputs: &mut [SinkRecord],
+) {
+    let mut origin = Origin {
+        topic: last.topic_index,
+        partition: last.partition.partition(),
+        offset,
+        index: 0,
+    };
+    // A record's outputs mostly go to one topic: the look-up is made once
+    // per run of outputs to the same (shared) name.
+    let mut last_topic: Option<(kafka_client::TopicName, bool)> = None;
+    for sink in outputs {
+        let to_repartition = match &last_topic {
+            Some((topic, known)) if *topic == sink.topic => *known,
+            _ => {
+                let known = app.repartition_topics.contains(sink.topic.as_str());
+                last_topic = Some((sink.topic.clone(), known));
+                known
+            }
+        };
+        if to_repartition {
+            sink.record_id = Some(origin.encode());
+            origin.index += 1;
+        }
+    }
 }
 
 /// The record's headers for the processors and, for a record from a

@@ -36,6 +36,9 @@
 //!   does not travel on to output topics. Final counts are exact after any
 //!   number of crashes (`integration-tests/tests/crash_recovery.rs`), as
 //!   long as processing is deterministic.
+//!   [`StreamsConfig::repartition_record_ids`] turns the ids off, for
+//!   Kafka Streams' own at-least-once (state may count a re-sent result
+//!   twice) at less cost per repartition record.
 //! - **Exactly-once** (`processing.guarantee = exactly_once_v2`, Kafka's EOS
 //!   v2): one transactional producer per stream thread
 //!   (`transactional.id = <application.id>-<process>-<thread>`); output,
