@@ -281,3 +281,56 @@ async fn auto_commit_commits_only_records_the_application_is_done_with() {
     let next = group_builder(&cluster, "auto-group").build().unwrap();
     assert_eq!(committed(&next, &tp).await, Some(6));
 }
+
+#[tokio::test]
+async fn end_and_beginning_offsets_of_many_partitions_on_two_leaders() {
+    let cluster = EmbeddedKafka::start(2).unwrap();
+    cluster.create_topic("ledger", 3).unwrap();
+    cluster.set_partition_leader("ledger", 0, 1).unwrap();
+    cluster.set_partition_leader("ledger", 1, 2).unwrap();
+    cluster.set_partition_leader("ledger", 2, 2).unwrap();
+    produce_strings(&cluster, "ledger", 0, 0..5, "a");
+    produce_strings(&cluster, "ledger", 2, 0..12, "c");
+    let partitions: Vec<TopicPartition> =
+        (0..3).map(|p| TopicPartition::new("ledger", p)).collect();
+
+    // Nothing assigned, no group: offsets are read, not consumed.
+    let consumer = Consumer::<String, String>::new(&cluster.client_config()).unwrap();
+    let ends = consumer.end_offsets(&partitions).await.unwrap();
+    let expected: std::collections::HashMap<TopicPartition, i64> = [
+        (partitions[0].clone(), 5),
+        (partitions[1].clone(), 0),
+        (partitions[2].clone(), 12),
+    ]
+    .into();
+    assert_eq!(ends, expected);
+    let beginnings = consumer.beginning_offsets(&partitions).await.unwrap();
+    assert!(
+        beginnings.len() == 3 && beginnings.values().all(|o| *o == 0),
+        "{beginnings:?}"
+    );
+    // The same as the watermarks, which take two requests per partition.
+    for tp in &partitions {
+        assert_eq!(
+            consumer.watermarks(tp).await.unwrap(),
+            (beginnings[tp], ends[tp])
+        );
+    }
+    assert!(consumer.end_offsets(&[]).await.unwrap().is_empty());
+
+    // More records move the end.
+    produce_strings(&cluster, "ledger", 1, 0..3, "b");
+    let ends = consumer.end_offsets(&partitions[1..2]).await.unwrap();
+    assert_eq!(ends[&partitions[1]], 3);
+
+    // A partition that does not exist fails the call, naming it.
+    let missing = TopicPartition::new("ledger", 7);
+    let err = consumer
+        .end_offsets(&[partitions[0].clone(), missing.clone()])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Partition { partition, .. } if *partition == missing),
+        "{err:?}"
+    );
+}

@@ -1,12 +1,13 @@
 //! Offset control on a [`Consumer`]: seeks, commits, positions, committed
-//! offsets, watermarks, pause and resume.
+//! offsets, watermarks, beginning and end offsets, pause and resume.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rdkafka::consumer::Consumer as _;
 
 use super::consumer::Consumer;
 use super::context::list_of;
+use super::list_offsets::{list_offsets, End};
 use super::offsets::Offset;
 use crate::error::{Error, Result};
 use crate::record::{ConsumerRecord, TopicPartition};
@@ -95,6 +96,38 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     /// stored, and the offset the next record written will get.
     pub async fn watermarks(&self, partition: &TopicPartition) -> Result<(i64, i64)> {
         self.core.watermarks(partition).await
+    }
+
+    /// The end offset (the offset the next record written will get) of
+    /// each of `partitions`, assigned or not, in one ListOffsets request
+    /// per leader broker (Java's `endOffsets`), where
+    /// [`watermarks`](Consumer::watermarks) makes two requests for each
+    /// partition. Under `isolation.level = read_committed` it is the last
+    /// stable offset. A partition the broker does not know fails the call.
+    ///
+    /// ```no_run
+    /// # async fn demo(consumer: kafka_client::Consumer<String, String>) -> kafka_client::Result<()> {
+    /// use kafka_client::TopicPartition;
+    /// let partitions: Vec<_> = (0..3).map(|p| TopicPartition::new("orders", p)).collect();
+    /// let ends = consumer.end_offsets(&partitions).await?;
+    /// let total: i64 = ends.values().sum();
+    /// # let _ = total; Ok(()) }
+    /// ```
+    pub async fn end_offsets(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<HashMap<TopicPartition, i64>> {
+        list_offsets(&self.core, partitions, End::End).await
+    }
+
+    /// The first offset still stored of each of `partitions`, in one
+    /// ListOffsets request per leader broker (Java's `beginningOffsets`);
+    /// see [`end_offsets`](Consumer::end_offsets).
+    pub async fn beginning_offsets(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<HashMap<TopicPartition, i64>> {
+        list_offsets(&self.core, partitions, End::Beginning).await
     }
 
     /// The offset of the first record at or after `timestamp_ms`, or

@@ -127,6 +127,7 @@ mod core;
 mod decode;
 mod group_metadata;
 mod handle;
+mod list_offsets;
 mod listener;
 mod offsets;
 mod positions;

@@ -1,6 +1,5 @@
 //! What a stream thread's loop and its rebalance listener share.
 
-use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -220,19 +219,14 @@ impl ThreadEnv {
         self.flush_output().await?;
         let changelogs = self.thread.lock_tasks().changelogs(partitions);
         // Ends are asked through the restore consumer: its connection is
-        // idle, unlike the group consumer's, which has a fetch waiting.
-        let lookups = changelogs
-            .iter()
-            .map(|tp| self.restore_consumer.watermarks(tp));
-        let mut ends = HashMap::with_capacity(changelogs.len());
-        for (tp, result) in changelogs
-            .iter()
-            .zip(futures::future::join_all(lookups).await)
-        {
-            let (_, high) =
-                result.map_err(|e| Error::client("reading a changelog's end offset", e))?;
-            ends.insert(tp.clone(), high);
-        }
+        // idle, unlike the group consumer's, which has a fetch waiting. One
+        // request for all of them (two per partition, as watermarks, made
+        // about 30 ListOffsets a second per thread on word count).
+        let ends = self
+            .restore_consumer
+            .end_offsets(&changelogs)
+            .await
+            .map_err(|e| Error::client("reading the changelogs' end offsets", e))?;
         Ok(self.thread.lock_tasks().commit_entries(partitions, &ends))
     }
 
