@@ -1,18 +1,22 @@
 //! Leaving: a clean, async `close()` that runs the revoke listener, and a
 //! best-effort `Drop` for consumers that were not closed.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::Consumer as _;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
 
 use super::consumer::Consumer;
-use super::context::{apply_rebalance, list_of, RebalanceKind};
+use super::context::{apply_rebalance, list_of, ConsumerCtx, RebalanceKind};
 use super::core::Mode;
 use super::rebalance;
 use crate::error::{Error, Result};
 
 /// How long `close` waits between looks at the group while leaving.
 const CLOSE_TICK: Duration = Duration::from_millis(50);
+/// How long a dropped consumer's destroy thread waits for the other owners
+/// of librdkafka's handle (blocking calls still running) to let go.
+const DESTROY_WAIT: Duration = Duration::from_secs(60);
 
 impl<K, V> Consumer<K, V> {
     /// Leaves cleanly, within the request timeout:
@@ -104,6 +108,9 @@ impl<K, V> Drop for Consumer<K, V> {
     /// waiting rebalances are applied as they are, positions of handed-out
     /// records are stored for auto-commit, and librdkafka's own close
     /// (blocking this thread until it has left the group) does the rest.
+    /// A consumer without a group has nothing to leave or commit: its
+    /// librdkafka handle is destroyed on a thread of its own, and the drop
+    /// returns at once.
     fn drop(&mut self) {
         if self.core.is_closed() {
             return;
@@ -117,6 +124,31 @@ impl<K, V> Drop for Consumer<K, V> {
         }
         self.apply_remaining_directly();
         self.core.store_processed(None);
+        if self.core.group_id().is_none() {
+            // No group to leave and nothing to commit: librdkafka's destroy
+            // (which sleeps 100 ms in its broker threads) need not hold up
+            // this thread. It runs on one of its own, as soon as this
+            // consumer's handle is gone.
+            destroy_in_background(self.core.base_arc());
+        }
+    }
+}
+
+/// Drops `base` on a thread of its own once it is the last owner (the
+/// consumer being dropped lets go of its own right after).
+fn destroy_in_background(base: Arc<BaseConsumer<ConsumerCtx>>) {
+    let spawned = std::thread::Builder::new()
+        .name("kafka-consumer-destroy".into())
+        .spawn(move || {
+            let deadline = Instant::now() + DESTROY_WAIT;
+            while Arc::strong_count(&base) > 1 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            drop(base);
+        });
+    if let Err(error) = spawned {
+        // The handle is then dropped here, with the consumer.
+        tracing::debug!(%error, "could not start a thread to destroy the consumer");
     }
 }
 

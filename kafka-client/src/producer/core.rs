@@ -27,7 +27,7 @@ type RdProducer = BaseProducer<DeliveryContext>;
 
 /// How long the polling thread blocks in one poll; also the longest a
 /// closing producer waits for it to notice.
-const POLL_INTERVAL: Duration = Duration::from_millis(100);
+const POLL_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Settings of the core that do not come from [`ClientConfig`].
 #[derive(Debug, Clone)]
