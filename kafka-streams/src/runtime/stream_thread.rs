@@ -34,9 +34,14 @@ use crate::task::SinkRecord;
 /// How many times in a row an aborted transaction is retried before the
 /// thread gives up.
 const MAX_REWINDS: u32 = 5;
-/// How many ready records a thread processes before it looks at its
-/// commit and punctuation deadlines.
+/// How many ready records a thread processes before it yields to the
+/// runtime.
 const BATCH: usize = 256;
+/// While draining a batch, the commit and punctuation deadlines are looked
+/// at after every this many records: a clock read per 16 records, and a
+/// topology that takes 10 ms per record still commits within 160 ms of its
+/// commit interval (not after the batch's 2.5 s).
+const DEADLINE_CHECK_EVERY: usize = 16;
 /// How often wall-clock punctuations are checked.
 const PUNCTUATE_INTERVAL: Duration = Duration::from_millis(100);
 /// The pause after a consumer error that is not fatal, so that a persistent
@@ -196,6 +201,11 @@ impl Worker {
                     Ok(Some(intake)) => {
                         self.after_intake(intake).await?;
                         drained += 1;
+                        // Slow processors must not hold up commits and
+                        // punctuations for a whole batch.
+                        if drained % DEADLINE_CHECK_EVERY == 0 && self.deadline_passed() {
+                            self.on_deadlines().await?;
+                        }
                     }
                     Ok(None) => break,
                     Err(error) => {
@@ -250,6 +260,11 @@ impl Worker {
             }
             self.on_deadlines().await?;
         }
+    }
+
+    /// Whether a commit or a punctuation is due.
+    fn deadline_passed(&self) -> bool {
+        Instant::now() >= self.next_commit.min(self.next_punctuate)
     }
 
     /// Runs the punctuations and the commit that are due.

@@ -1,6 +1,7 @@
-//! The lag metrics: per source partition, the records left to process,
-//! from the partitions' end offsets (one ListOffsets request for all of a
-//! thread's partitions at each commit).
+//! What a slow topology reports while it works through a backlog: its lag
+//! (per source partition, the records left to process, from the
+//! partitions' end offsets: one ListOffsets request for all of a thread's
+//! partitions at each commit), and commits at the commit interval.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 use std::time::{Duration, Instant};
@@ -13,9 +14,8 @@ use kafka_streams::{Consumed, Produced, StreamsBuilder};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const RECORDS: usize = 600;
-/// Each record takes this long to process, so that commits happen while
-/// records are still waiting. (A stream thread looks at its commit timer
-/// after every 256 records it finds ready: about every second here.)
+/// Each record takes this long to process, so that commits (every 150 ms
+/// in the tests) happen while records are still waiting.
 const PER_RECORD: Duration = Duration::from_millis(4);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,6 +89,57 @@ async fn lag_counts_the_records_left_and_reaches_zero() {
     let m = streams.metrics();
     for key in &keys {
         assert_eq!(m.lag.get(key), Some(&0), "{:?}", m.lag);
+    }
+    streams.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_topology_commits_at_the_commit_interval() {
+    init_tracing();
+    let broker = TestBroker::start(1).unwrap();
+    let input = broker.fresh_topic("slow-input", 1).await.unwrap();
+    let output = broker.fresh_topic("slow-output", 1).await.unwrap();
+    const SLOW_RECORDS: usize = 200;
+    const SLOW: Duration = Duration::from_millis(10);
+    let lines: Vec<String> = (0..SLOW_RECORDS).map(|i| format!("line {i}")).collect();
+    produce_lines(&broker, &input, &lines).await.unwrap();
+    let builder = StreamsBuilder::new();
+    builder
+        .stream::<String, String>(&input, Consumed::with(StringSerde, StringSerde))
+        .map_values(|line| {
+            std::thread::sleep(SLOW);
+            line.to_uppercase()
+        })
+        .to(&output, Produced::with(StringSerde, StringSerde));
+    let config = streams_config(&broker, &unique_name("slow"));
+    let mut streams = KafkaStreams::new(builder.build().unwrap(), config).unwrap();
+    streams.start().await.unwrap();
+
+    // The 200 records are ready at once and take 2 s: with a commit every
+    // 150 ms, about a dozen commits fall inside. (Looking at the deadlines
+    // only between batches of 256 ready records, there were none.)
+    let started = Instant::now();
+    let mut first = None;
+    loop {
+        let m = streams.metrics();
+        let processed = m.processed_by_topic.get(&input).copied().unwrap_or(0);
+        if processed > 0 && first.is_none() {
+            first = Some(m.commits);
+        }
+        if processed == SLOW_RECORDS as u64 {
+            let during = m.commits - first.unwrap_or(m.commits);
+            assert!(
+                during >= 5,
+                "{during} commits while {SLOW_RECORDS} records took {:?}",
+                SLOW * SLOW_RECORDS as u32
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "{processed} of {SLOW_RECORDS} processed in {TIMEOUT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     streams.close().await.unwrap();
 }
