@@ -10,7 +10,7 @@ use integration_tests::support::{init_tracing, produce_lines, streams_config};
 use integration_tests::{unique_name, TestBroker};
 use kafka_client::serde::StringSerde;
 use kafka_streams::runtime::KafkaStreams;
-use kafka_streams::{Consumed, Produced, StreamsBuilder};
+use kafka_streams::{Consumed, Produced, StreamsBuilder, Topology};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const RECORDS: usize = 600;
@@ -18,20 +18,25 @@ const RECORDS: usize = 600;
 /// in the tests) happen while records are still waiting.
 const PER_RECORD: Duration = Duration::from_millis(4);
 
+/// `input` to `output`, each value upper-cased after `per_record` of sleep.
+fn slow_topology(input: &str, output: &str, per_record: Duration) -> Topology {
+    let builder = StreamsBuilder::new();
+    builder
+        .stream::<String, String>(input, Consumed::with(StringSerde, StringSerde))
+        .map_values(move |line| {
+            std::thread::sleep(per_record);
+            line.to_uppercase()
+        })
+        .to(output, Produced::with(StringSerde, StringSerde));
+    builder.build().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lag_counts_the_records_left_and_reaches_zero() {
     init_tracing();
     let broker = TestBroker::start(1).unwrap();
     let input = broker.fresh_topic("lag-input", 2).await.unwrap();
     let output = broker.fresh_topic("lag-output", 1).await.unwrap();
-    let builder = StreamsBuilder::new();
-    builder
-        .stream::<String, String>(&input, Consumed::with(StringSerde, StringSerde))
-        .map_values(|line| {
-            std::thread::sleep(PER_RECORD);
-            line.len().to_string()
-        })
-        .to(&output, Produced::with(StringSerde, StringSerde));
     // Every record is written before the start, so that every lag
     // measured sees all of them. Keyless lines go round-robin: both
     // partitions get some.
@@ -48,7 +53,8 @@ async fn lag_counts_the_records_left_and_reaches_zero() {
     assert_eq!(total, RECORDS as i64);
     let keys: Vec<String> = ends.keys().map(|p| format!("{input}[{p}]")).collect();
     let config = streams_config(&broker, &unique_name("lag"));
-    let mut streams = KafkaStreams::new(builder.build().unwrap(), config).unwrap();
+    let topology = slow_topology(&input, &output, PER_RECORD);
+    let mut streams = KafkaStreams::new(topology, config).unwrap();
     streams.start().await.unwrap();
 
     // While the records are processed, each published lag is what was left
@@ -103,16 +109,9 @@ async fn a_slow_topology_commits_at_the_commit_interval() {
     const SLOW: Duration = Duration::from_millis(10);
     let lines: Vec<String> = (0..SLOW_RECORDS).map(|i| format!("line {i}")).collect();
     produce_lines(&broker, &input, &lines).await.unwrap();
-    let builder = StreamsBuilder::new();
-    builder
-        .stream::<String, String>(&input, Consumed::with(StringSerde, StringSerde))
-        .map_values(|line| {
-            std::thread::sleep(SLOW);
-            line.to_uppercase()
-        })
-        .to(&output, Produced::with(StringSerde, StringSerde));
     let config = streams_config(&broker, &unique_name("slow"));
-    let mut streams = KafkaStreams::new(builder.build().unwrap(), config).unwrap();
+    let topology = slow_topology(&input, &output, SLOW);
+    let mut streams = KafkaStreams::new(topology, config).unwrap();
     streams.start().await.unwrap();
 
     // The 200 records are ready at once and take 2 s: with a commit every
