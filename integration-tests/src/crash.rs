@@ -147,10 +147,11 @@ pub async fn read_output(
     }
     let consumer: Consumer<String, i64> = Consumer::new(&config)?;
     let partitions = consumer.partitions_for(OUTPUT_TOPIC).await?;
-    let mut ends = BTreeMap::new();
-    for tp in &partitions {
-        ends.insert(tp.clone(), consumer.watermarks(tp).await?.1);
-    }
+    let ends: BTreeMap<TopicPartition, i64> = consumer
+        .end_offsets(&partitions)
+        .await?
+        .into_iter()
+        .collect();
     let start: Vec<(TopicPartition, Offset)> = partitions
         .iter()
         .map(|tp| (tp.clone(), Offset::Beginning))

@@ -299,12 +299,14 @@ pub async fn end_offsets_by_watermarks(
     let config = broker.client_config();
     let partitions = Admin::new(&config)?.partition_count(topic).await?;
     let consumer = Consumer::<Vec<u8>, Vec<u8>>::new(&config)?;
-    let mut ends = BTreeMap::new();
-    for p in 0..partitions {
-        let (_, high) = consumer.watermarks(&TopicPartition::new(topic, p)).await?;
-        ends.insert(p, high);
-    }
-    Ok(ends)
+    let tps: Vec<TopicPartition> = (0..partitions)
+        .map(|p| TopicPartition::new(topic, p))
+        .collect();
+    let ends = consumer.end_offsets(&tps).await?;
+    Ok(ends
+        .into_iter()
+        .map(|(tp, end)| (tp.partition(), end))
+        .collect())
 }
 
 /// The offsets group `group` committed for every partition of `topic`
