@@ -12,6 +12,7 @@ use kafka_client::config::BOOTSTRAP_SERVERS_ENV;
 use kafka_client::{Admin, ClientConfig, EmbeddedKafka, NewTopic};
 
 pub mod crash;
+pub mod markers;
 pub mod support;
 
 /// What kind of broker the suite runs against.

@@ -221,3 +221,52 @@ async fn restart_after_clean_close_processes_only_new_records() {
     );
     run2.close().await.unwrap();
 }
+
+/// A restarted application with nothing new to read still commits and
+/// refreshes its lag once its tasks are restored (the wait for records is
+/// only left uncut while the rebalance listener runs), so it reports being
+/// caught up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_restart_catches_up_without_new_input() {
+    init_tracing();
+    let broker = TestBroker::start(1).unwrap();
+    let scenario = "idle_restart_catches_up_without_new_input";
+    if !broker.supports(Feature::ReliableGroupRestart, scenario)
+        || !broker.supports(Feature::CorrectEndOffsets, scenario)
+    {
+        return;
+    }
+    let input = broker.fresh_topic("idle-input", PARTITIONS).await.unwrap();
+    let output = broker.fresh_topic("idle-output", PARTITIONS).await.unwrap();
+    let lines = generate_lines(300, 9);
+    let application_id = unique_name("wordcount-idle-restart");
+    let config = || streams_config(&broker, &application_id);
+    let expected = wordcount::recompute(lines.iter().map(String::as_str));
+
+    let mut run1 =
+        KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
+    run1.start().await.unwrap();
+    run1.wait_for_state(StreamsState::Running, TIMEOUT)
+        .await
+        .unwrap();
+    produce_lines(&broker, &input, &lines).await.unwrap();
+    run1.wait_until_caught_up(TIMEOUT).await.unwrap();
+    run1.close().await.unwrap();
+
+    let mut run2 =
+        KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
+    run2.start().await.unwrap();
+    run2.wait_for_state(StreamsState::Running, TIMEOUT)
+        .await
+        .unwrap();
+    run2.wait_until_caught_up(TIMEOUT).await.unwrap();
+    let m = run2.metrics();
+    assert_eq!(m.restores, PARTITIONS as u64, "{m:?}");
+    assert_eq!(m.records_processed, 0, "nothing new was processed: {m:?}");
+    assert_eq!(
+        store_counts(&run2).unwrap().0,
+        expected,
+        "the restored store"
+    );
+    run2.close().await.unwrap();
+}

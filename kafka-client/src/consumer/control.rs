@@ -84,10 +84,13 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
 
     /// The next offset this consumer reads in an assigned partition: the
     /// offset after the last record handed out, or the target of the last
-    /// seek or explicit start offset. `None` while not known yet (a
-    /// partition starting from the committed offset before its first
-    /// record). A partition that is not assigned is
-    /// [`Error::InvalidState`].
+    /// seek or explicit start offset. Transaction markers are never handed
+    /// out, but once one was fetched the position moves past it (as Java's
+    /// `position` does), so a partition read to its end is at its
+    /// [`end_offsets`](Consumer::end_offsets) entry even when it ends in a
+    /// marker. `None` while not known yet (a partition starting from the
+    /// committed offset before its first record). A partition that is not
+    /// assigned is [`Error::InvalidState`].
     pub fn position(&self, partition: &TopicPartition) -> Result<Option<i64>> {
         self.core.position(partition)
     }

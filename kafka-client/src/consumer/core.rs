@@ -13,6 +13,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
 use super::context::{list_of, partitions_of, ConsumerCtx};
+use super::list_offsets::{list_offsets, End};
 use super::offsets::Offset;
 use super::positions::PositionTable;
 use crate::error::{Error, Result};
@@ -319,7 +320,20 @@ impl Core {
         }
     }
 
-    /// Turns a seek target into an exact offset.
+    /// The first or next offset of one partition, in one request.
+    async fn list_offset(&self, tp: &TopicPartition, end: End) -> Result<i64> {
+        list_offsets(self, std::slice::from_ref(tp), end)
+            .await?
+            .remove(tp)
+            .ok_or_else(|| Error::InvalidState {
+                operation: "resolve an offset",
+                reason: format!("the broker's answer left out {tp}"),
+            })
+    }
+
+    /// Turns a seek target into an exact offset: `End` is the end offset
+    /// (under `read_committed`, the last stable offset, as Java's
+    /// `seekToEnd`).
     pub(crate) async fn resolve(&self, tp: &TopicPartition, offset: Offset) -> Result<i64> {
         match offset {
             Offset::At(n) if n >= 0 => Ok(n),
@@ -329,8 +343,8 @@ impl Core {
                     "offset {n} for {tp} is negative; use Offset::Beginning or Offset::End"
                 ),
             }),
-            Offset::Beginning => Ok(self.watermarks(tp).await?.0),
-            Offset::End => Ok(self.watermarks(tp).await?.1),
+            Offset::Beginning => self.list_offset(tp, End::Beginning).await,
+            Offset::End => self.list_offset(tp, End::End).await,
             Offset::Timestamp(ts) => self.offset_for_timestamp(tp, ts).await,
         }
     }
@@ -380,22 +394,32 @@ impl Core {
         Ok(target)
     }
 
-    /// The next offset to read in an assigned partition, if known.
+    /// The next offset to read in an assigned partition, if known: the
+    /// later of the offset after the last record handed out (or the last
+    /// seek target) and librdkafka's own position. librdkafka moves its
+    /// position past the transaction markers it never hands out (as Java's
+    /// consumer does), so a partition that ends in a marker is read to its
+    /// end offset once the marker was fetched.
+    ///
+    /// librdkafka forgets a partition's position when it stops fetching it;
+    /// that happens on its own thread, so for a moment after a partition is
+    /// unassigned and assigned again its old position may still show.
     pub(crate) fn position(&self, tp: &TopicPartition) -> Result<Option<i64>> {
-        if let Some(position) = self.tracking().positions.get(tp) {
-            return Ok(Some(position));
+        let ours = self.tracking().positions.get(tp);
+        if ours.is_none() {
+            self.ensure_assigned(tp, "read the position")?;
         }
-        self.ensure_assigned(tp, "read the position")?;
         let positions = self
             .base
             .position()
             .map_err(|e| Error::kafka("reading positions", e))?;
-        Ok(positions
+        let theirs = positions
             .find_partition(tp.topic(), tp.partition())
             .and_then(|e| match e.offset() {
                 RdOffset::Offset(n) if n >= 0 => Some(n),
                 _ => None,
-            }))
+            });
+        Ok(ours.max(theirs))
     }
 
     /// The committed offsets of `partitions` (`None`: nothing committed).

@@ -9,7 +9,7 @@
 //! changelog ends at the same state.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kafka_client::consumer::{Consumer, Offset};
 use kafka_client::{Headers, TopicPartition};
@@ -20,6 +20,10 @@ use crate::task::{SinkRecord, StreamTask};
 /// How long a restore waits for the next changelog record before deciding
 /// the broker lost the tail it advertised.
 const RESTORE_STALL: Duration = Duration::from_secs(30);
+
+/// How long a restore waits for a record before it looks whether the
+/// consumer's position reached the end (past a final transaction marker).
+const RESTORE_IDLE: Duration = Duration::from_millis(100);
 
 /// Up to where a changelog partition describes committed state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +53,29 @@ pub(crate) async fn restore_task(
     cutoff_for: impl Fn(&TopicPartition) -> Cutoff,
 ) -> Result<Restored> {
     let mut restored = Restored::default();
-    for (store, topic) in changelogs {
-        let tp = TopicPartition::new(topic.clone(), task.partition());
-        let (low, high) = consumer
-            .watermarks(&tp)
-            .await
-            .map_err(|e| Error::client("reading a changelog's watermarks", e))?;
-        let cutoff = match cutoff_for(&tp) {
+    let partitions: Vec<TopicPartition> = changelogs
+        .iter()
+        .map(|(_, topic)| TopicPartition::new(topic.clone(), task.partition()))
+        .collect();
+    // One request each for all the task's changelogs (under read_committed
+    // the ends are the last stable offsets).
+    let lows = consumer
+        .beginning_offsets(&partitions)
+        .await
+        .map_err(|e| Error::client("reading the changelogs' beginning offsets", e))?;
+    let highs = consumer
+        .end_offsets(&partitions)
+        .await
+        .map_err(|e| Error::client("reading the changelogs' end offsets", e))?;
+    for ((store, topic), tp) in changelogs.iter().zip(&partitions) {
+        let (Some(&low), Some(&high)) = (lows.get(tp), highs.get(tp)) else {
+            return Err(Error::Restore {
+                store: store.clone(),
+                changelog: tp.to_string(),
+                message: "the broker did not give its beginning and end offsets".into(),
+            });
+        };
+        let cutoff = match cutoff_for(tp) {
             Cutoff::Everything => high,
             Cutoff::Before(mark) => {
                 if mark < low {
@@ -68,21 +88,34 @@ pub(crate) async fn restore_task(
             continue;
         }
         consumer
-            .assign_at(&[(tp.clone(), Offset::Beginning)])
+            .assign_at(&[(tp.clone(), Offset::At(low))])
             .await
             .map_err(|e| Error::client("assigning a changelog partition", e))?;
         let mut uncommitted_keys = BTreeSet::new();
+        let mut last_record = Instant::now();
         loop {
-            let record = tokio::time::timeout(RESTORE_STALL, consumer.recv())
-                .await
-                .map_err(|_| Error::Restore {
-                    store: store.clone(),
-                    changelog: tp.to_string(),
-                    message: format!(
-                        "no record arrived for {RESTORE_STALL:?} while restoring up to offset {high}"
-                    ),
-                })?
-                .map_err(|e| Error::client("reading a changelog", e))?;
+            let record = match tokio::time::timeout(RESTORE_IDLE, consumer.recv()).await {
+                Ok(record) => record.map_err(|e| Error::client("reading a changelog", e))?,
+                Err(_) => {
+                    // Nothing for a while. A changelog written in
+                    // transactions may end in a marker, which is never
+                    // handed out: the consumer's position moves past it.
+                    if read_to(consumer, tp, high)? {
+                        break;
+                    }
+                    if last_record.elapsed() >= RESTORE_STALL {
+                        return Err(Error::Restore {
+                            store: store.clone(),
+                            changelog: tp.to_string(),
+                            message: format!(
+                                "no record arrived for {RESTORE_STALL:?} while restoring up to offset {high}"
+                            ),
+                        });
+                    }
+                    continue;
+                }
+            };
+            last_record = Instant::now();
             if let Some(key) = record.key {
                 if record.offset < cutoff {
                     task.restore(store, &key, record.value.as_deref())?;
@@ -118,4 +151,12 @@ pub(crate) async fn restore_task(
         tracing::debug!(%store, changelog = %tp, records = high - low, "store restored");
     }
     Ok(restored)
+}
+
+/// Whether the consumer's position in `tp` reached `end`.
+fn read_to(consumer: &Consumer<Vec<u8>, Vec<u8>>, tp: &TopicPartition, end: i64) -> Result<bool> {
+    let position = consumer
+        .position(tp)
+        .map_err(|e| Error::client("reading a changelog's position", e))?;
+    Ok(position.is_some_and(|p| p >= end))
 }

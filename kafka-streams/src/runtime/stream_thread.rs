@@ -51,6 +51,10 @@ const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 /// before it leaves the group anyway.
 const FINAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 
+/// While the rebalance listener runs, how often a due commit or
+/// punctuation looks again whether it may cut the wait for records short.
+const REBALANCE_RECHECK: Duration = Duration::from_millis(50);
+
 /// Runs stream thread `thread` until shutdown or a fatal error.
 pub(crate) async fn run(
     app: Arc<AppContext>,
@@ -226,31 +230,38 @@ impl Worker {
                 }
                 continue;
             }
-            let wake = self.next_commit.min(self.next_punctuate);
-            let wait = wake.saturating_duration_since(Instant::now());
-            // While the rebalance listener moves or restores tasks, `recv`
-            // must not be cut short by the commit timer: a cancelled
-            // listener starts over, and a restore longer than the commit
-            // interval would never finish. Only shutdown interrupts it.
-            let wait = if self.env.thread.status() == ThreadStatus::Rebalancing {
-                Duration::MAX
-            } else {
-                wait
-            };
+            let mut wake = self.next_commit.min(self.next_punctuate);
             let received = {
                 let (env, last, output) = (&*self.env, &mut self.last, &mut self.output);
                 let next = self
                     .consumer
                     .recv_with(|record| take_record(env, last, output, record));
-                tokio::select! {
-                    biased;
-                    changed = shutdown.changed() => {
-                        if changed.is_err() || *shutdown.borrow() {
-                            return Ok(());
+                tokio::pin!(next);
+                loop {
+                    tokio::select! {
+                        biased;
+                        changed = shutdown.changed() => {
+                            if changed.is_err() || *shutdown.borrow() {
+                                return Ok(());
+                            }
+                            break None;
                         }
-                        None
+                        received = &mut next => break Some(received),
+                        () = tokio::time::sleep_until(wake.into()) => {
+                            // While the rebalance listener moves or restores
+                            // tasks, `recv` must not be cut short by the
+                            // commit timer: a cancelled listener starts
+                            // over, and a restore longer than the commit
+                            // interval would never finish. Once it is done,
+                            // the deadlines count again (an idle restarted
+                            // application still commits and punctuates).
+                            if env.thread.status() == ThreadStatus::Rebalancing {
+                                wake = Instant::now() + REBALANCE_RECHECK;
+                                continue;
+                            }
+                            break None;
+                        }
                     }
-                    received = tokio::time::timeout(wait, next) => received.ok(),
                 }
             };
             match received {
