@@ -173,3 +173,45 @@ async fn a_changelog_ending_in_a_marker_restores_without_stalling() {
     tracing::info!(?took, "restarted on changelogs ending in markers");
     run2.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lag_reaches_zero_on_an_input_ending_in_a_marker() {
+    init_tracing();
+    let broker = TestBroker::start(1).unwrap();
+    let scenario = "lag_reaches_zero_on_an_input_ending_in_a_marker";
+    if !embedded_only(&broker, scenario) {
+        return;
+    }
+    let input = broker
+        .fresh_topic("marker-lag-input", PARTITIONS)
+        .await
+        .unwrap();
+    let output = broker
+        .fresh_topic("marker-lag-output", PARTITIONS)
+        .await
+        .unwrap();
+    let lines = generate_lines(200, 3);
+    produce_lines(&broker, &input, &lines).await.unwrap();
+    // The input ends in a marker in every partition, as a topic written by
+    // a transactional producer does.
+    for partition in 0..PARTITIONS {
+        let (bootstrap, topic) = (broker.bootstrap_servers().to_string(), input.clone());
+        tokio::task::spawn_blocking(move || append_commit_marker(&bootstrap, &topic, partition))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let application_id = unique_name("wordcount-marker-lag");
+    let mut streams = KafkaStreams::new(
+        wordcount_topology(&input, &output).unwrap(),
+        streams_config(&broker, &application_id),
+    )
+    .unwrap();
+    streams.start().await.unwrap();
+    // The lag counts from the position, which passes the markers; from the
+    // processed offsets it stayed at 1 per input partition.
+    streams.wait_until_caught_up(TIMEOUT).await.unwrap();
+    let expected = wordcount::recompute(lines.iter().map(String::as_str));
+    assert_eq!(store_counts(&streams).unwrap().0, expected);
+    streams.close().await.unwrap();
+}

@@ -519,13 +519,16 @@ impl Worker {
                 })
                 .collect()
         };
+        // The consumer's position counts the transaction markers it passed
+        // (an input written in transactions, or this application's own
+        // repartition topics under exactly-once, ends in one), which the
+        // processed offsets never reach.
         let mut unknown = Vec::new();
         for (tp, position) in &mut positions {
-            if position.is_none() {
-                match self.consumer.position(tp) {
-                    Ok(Some(p)) => *position = Some(p),
-                    _ => unknown.push(tp.clone()),
-                }
+            match self.consumer.position(tp) {
+                Ok(Some(p)) => *position = Some(position.map_or(p, |q| q.max(p))),
+                _ if position.is_none() => unknown.push(tp.clone()),
+                _ => {}
             }
         }
         // Nothing read from them yet: from the committed offsets (one
