@@ -124,6 +124,10 @@ async fn prepare(
     .await?
 }
 
+/// Reads every record with the typed consumer on a fresh thread of its own
+/// (with a single-threaded async runtime), as the raw reader does: which
+/// thread reads decides which glibc malloc arena frees librdkafka's
+/// messages, and the process's main thread is not like the others.
 async fn typed_read(
     cluster: &BenchCluster,
     topic: &str,
@@ -135,45 +139,70 @@ async fn typed_read(
     for (key, value) in PREFETCH {
         config = config.set(key, value);
     }
-    let consumer: Consumer<Vec<u8>, Vec<u8>> = Consumer::builder(&config)
-        .group_id(cluster.name("bench-typed-consumer"))
-        .build()?;
-    let all: Vec<(TopicPartition, Offset)> = (0..partitions)
-        .map(|p| (TopicPartition::new(topic, p), Offset::At(0)))
-        .collect();
-    let started = Instant::now();
-    consumer.assign_at(&all).await?;
-    let mut bytes = 0usize;
-    let read = async {
-        for _ in 0..records {
-            bytes += if lend {
-                // Every field, read in place (as the raw reader does).
-                consumer
-                    .recv_with(|record| {
-                        record.value().map_or(0, <[u8]>::len)
-                            + record.key().map_or(0, <[u8]>::len)
-                            + record.headers().count()
-                            + record.topic().len()
-                            + usize::from(record.timestamp().is_some())
-                    })
-                    .await?
-            } else {
-                let record = consumer.recv().await?;
-                record.value.map_or(0, |v| v.len())
+    let group = cluster.name("bench-typed-consumer");
+    let topic = topic.to_string();
+    on_own_thread("bench-typed-reader", move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let consumer: Consumer<Vec<u8>, Vec<u8>> =
+                Consumer::builder(&config).group_id(group).build()?;
+            let all: Vec<(TopicPartition, Offset)> = (0..partitions)
+                .map(|p| (TopicPartition::new(&topic, p), Offset::At(0)))
+                .collect();
+            let started = Instant::now();
+            consumer.assign_at(&all).await?;
+            let mut bytes = 0usize;
+            let read = async {
+                for _ in 0..records {
+                    bytes += if lend {
+                        // Every field, read in place (as the raw reader does).
+                        consumer
+                            .recv_with(|record| {
+                                record.value().map_or(0, <[u8]>::len)
+                                    + record.key().map_or(0, <[u8]>::len)
+                                    + record.headers().count()
+                                    + record.topic().len()
+                                    + usize::from(record.timestamp().is_some())
+                            })
+                            .await?
+                    } else {
+                        let record = consumer.recv().await?;
+                        record.value.map_or(0, |v| v.len())
+                    };
+                }
+                Ok::<_, Failure>(())
             };
-        }
-        Ok::<_, Failure>(())
-    };
-    tokio::time::timeout(ROUND_TIMEOUT, read)
+            tokio::time::timeout(ROUND_TIMEOUT, read)
+                .await
+                .map_err(|_| {
+                    format!("typed consumer: not all {records} records read in {ROUND_TIMEOUT:?}")
+                })??;
+            let took = started.elapsed();
+            if bytes == 0 {
+                return Err("typed consumer read no bytes".into());
+            }
+            Ok(took)
+        })
+    })
+    .await
+}
+
+/// Runs `read` on a new OS thread named `name` and waits for its result.
+async fn on_own_thread(
+    name: &str,
+    read: impl FnOnce() -> Result<Duration, Failure> + Send + 'static,
+) -> Result<Duration, Failure> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            let _ = done.send(read());
+        })?;
+    result
         .await
-        .map_err(|_| {
-            format!("typed consumer: not all {records} records read in {ROUND_TIMEOUT:?}")
-        })??;
-    let took = started.elapsed();
-    if bytes == 0 {
-        return Err("typed consumer read no bytes".into());
-    }
-    Ok(took)
+        .map_err(|_| Failure::from(format!("{name}: the reading thread panicked")))?
 }
 
 async fn raw_read(
@@ -189,7 +218,7 @@ async fn raw_read(
         config.set(key, value);
     }
     let topic = topic.to_string();
-    tokio::task::spawn_blocking(move || -> Result<Duration, Failure> {
+    on_own_thread("bench-raw-reader", move || {
         let consumer: BaseConsumer = config.create()?;
         let mut list = TopicPartitionList::new();
         for p in 0..partitions {
@@ -229,5 +258,5 @@ async fn raw_read(
         }
         Ok(took)
     })
-    .await?
+    .await
 }
