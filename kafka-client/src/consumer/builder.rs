@@ -31,6 +31,12 @@ use crate::serde::Deserializer;
 ///   [`Error::UnknownTopic`], never a silent creation.
 /// - `auto.offset.reset`: librdkafka's `latest`, as Kafka's; see
 ///   [`ConsumerBuilder::auto_offset_reset`].
+/// - `fetch.queue.backoff.ms=10` (librdkafka: 1000): once its local queue
+///   holds `queued.min.messages` (100,000) or `queued.max.messages.kbytes`
+///   (64 MiB), librdkafka stops fetching for this long. A reader that
+///   drains 100,000 records in a tenth of a second would then sit idle for
+///   most of the second; at 10 ms the queue stays bounded and the fetcher
+///   looks again soon after the reader made room.
 ///
 /// ```no_run
 /// # async fn demo() -> kafka_client::Result<()> {
@@ -174,7 +180,8 @@ impl<K: 'static, V: 'static> ConsumerBuilder<K, V> {
             .config
             .set_default("enable.auto.commit", "false")
             .set_default("enable.auto.offset.store", "false")
-            .set_default("allow.auto.create.topics", "false");
+            .set_default("allow.auto.create.topics", "false")
+            .set_default("fetch.queue.backoff.ms", "10");
         if user_group.is_none() {
             // librdkafka needs a group even for manual assignment; this one
             // is never joined and never committed to.

@@ -1,10 +1,11 @@
 //! The consumer's turn: one `recv` (or `try_recv`, `close`...) at a time,
 //! so that records and rebalances are served in order. Taking a free turn
-//! is one atomic swap; only callers that find it taken wait on a `Notify`.
-//! (A `tokio::sync::Mutex` costs a lock of its waiter list on every
-//! release, and `recv` takes the turn once per record.)
+//! is one atomic swap, and releasing it one store: only callers that find
+//! it taken wait on a `Notify`, and only then does a release notify. (A
+//! `tokio::sync::Mutex` costs a lock of its waiter list on every release,
+//! and `recv` takes the turn once per record.)
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
 
@@ -12,6 +13,8 @@ use tokio::sync::Notify;
 #[derive(Debug, Default)]
 pub(crate) struct Turn {
     taken: AtomicBool,
+    /// Callers between their first failed look and their return.
+    waiting: AtomicUsize,
     released: Notify,
 }
 
@@ -25,10 +28,11 @@ impl Turn {
     /// Waits for the turn. Cancel-safe: a caller dropped while waiting
     /// holds nothing.
     pub(crate) async fn take(&self) -> TurnGuard<'_> {
+        if self.try_take() {
+            return TurnGuard { turn: self };
+        }
+        let _waiting = Waiting::enter(&self.waiting);
         loop {
-            if self.try_take() {
-                return TurnGuard { turn: self };
-            }
             let released = self.released.notified();
             tokio::pin!(released);
             // Registered before the second look: a release in between
@@ -42,16 +46,38 @@ impl Turn {
     }
 
     fn try_take(&self) -> bool {
-        !self.taken.swap(true, Ordering::Acquire)
+        !self.taken.swap(true, Ordering::SeqCst)
     }
 }
 
 impl Drop for TurnGuard<'_> {
     fn drop(&mut self) {
-        self.turn.taken.store(false, Ordering::Release);
-        // Wakes one waiter, if any (else keeps one permit, which at most
-        // makes a later waiter look once more).
-        self.turn.released.notify_one();
+        self.turn.taken.store(false, Ordering::SeqCst);
+        // A waiter counts itself before its second look, and this release
+        // stored `false` before reading the count (both SeqCst): either the
+        // waiter's look finds the turn free, or this sees the waiter and
+        // wakes one (else keeps one permit, which at most makes a later
+        // waiter look once more).
+        if self.turn.waiting.load(Ordering::SeqCst) > 0 {
+            self.turn.released.notify_one();
+        }
+    }
+}
+
+/// Counts a waiting caller for as long as it lives (so a cancelled waiter
+/// uncounts itself).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
