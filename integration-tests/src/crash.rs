@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use examples::wordcount::OUTPUT_TOPIC;
 use kafka_client::consumer::{Consumer, Offset};
@@ -163,13 +163,29 @@ pub async fn read_output(
         .map(|(tp, _)| tp.clone())
         .collect();
     let mut updates: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut last_record = Instant::now();
     while !remaining.is_empty() {
-        let Ok(record) = tokio::time::timeout(Duration::from_secs(10), consumer.recv()).await
+        let Ok(record) = tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await
         else {
-            // read_committed stops before an open or aborted tail that
-            // the high watermark counts: what was read is complete.
-            break;
+            // A transactional topic ends in a marker, never handed out:
+            // the position passes it.
+            let mut done = Vec::new();
+            for tp in &remaining {
+                if consumer.position(tp)?.is_some_and(|p| p >= ends[tp]) {
+                    done.push(tp.clone());
+                }
+            }
+            for tp in done {
+                remaining.remove(&tp);
+            }
+            if last_record.elapsed() >= Duration::from_secs(10) {
+                // read_committed stops before an open or aborted tail that
+                // the high watermark counts: what was read is complete.
+                break;
+            }
+            continue;
         };
+        last_record = Instant::now();
         let record = record?;
         let tp = TopicPartition::new(record.topic.clone(), record.partition);
         if let (Some(word), Some(count)) = (record.key, record.value) {
