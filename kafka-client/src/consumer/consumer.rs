@@ -274,7 +274,11 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
         // The application asked for more: what it got before is processed.
         self.core.store_processed(None);
         loop {
-            rebalance::serve_pending(&self.core, self.listener.as_deref()).await?;
+            // Checked here so that the common case (nothing waiting) costs
+            // one atomic load and no future.
+            if self.core.ctx().has_pending() {
+                rebalance::serve_pending(&self.core, self.listener.as_deref()).await?;
+            }
             match self.poll_once(&mut take) {
                 Polled::Item(item) => return item.map(Some),
                 Polled::Again => continue,

@@ -543,10 +543,14 @@ impl Core {
     /// With auto-commit on, gives the positions of records handed out so far
     /// (the application asked for more, so it is done with them) to
     /// librdkafka's offset store, which the auto-commit timer commits.
+    #[inline]
     pub(crate) fn store_processed(&self, only: Option<&[TopicPartition]>) {
-        if !self.auto_commit {
-            return;
+        if self.auto_commit {
+            self.store_unstored(only);
         }
+    }
+
+    fn store_unstored(&self, only: Option<&[TopicPartition]>) {
         let unstored: Vec<(TopicPartition, i64)> = {
             let mut tracking = self.tracking();
             match only {
