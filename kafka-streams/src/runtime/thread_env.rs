@@ -1,5 +1,6 @@
 //! What a stream thread's loop and its rebalance listener share.
 
+use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -217,16 +218,28 @@ impl ThreadEnv {
         let held_back = self.thread.lock_tasks().flush(partitions)?;
         self.send(held_back).await?;
         self.flush_output().await?;
-        let changelogs = self.thread.lock_tasks().changelogs(partitions);
-        // Ends are asked through the restore consumer: its connection is
-        // idle, unlike the group consumer's, which has a fetch waiting. One
-        // request for all of them (two per partition, as watermarks, made
-        // about 30 ListOffsets a second per thread on word count).
-        let ends = self
-            .restore_consumer
-            .end_offsets(&changelogs)
-            .await
-            .map_err(|e| Error::client("reading the changelogs' end offsets", e))?;
+        // Exactly-once records no changelog marks: everything a
+        // read_committed restore sees was committed with its offsets, and
+        // aborted records stay invisible. (A mark read here would also be
+        // wrong: under read_committed the end offset is the last stable
+        // offset, which stops before this thread's own open transaction, so
+        // a restore would take the records of the last committed
+        // transaction for uncommitted ones and write corrections undoing
+        // them.)
+        let ends = if self.exactly_once {
+            HashMap::new()
+        } else {
+            let changelogs = self.thread.lock_tasks().changelogs(partitions);
+            // Ends are asked through the restore consumer: its connection
+            // is idle, unlike the group consumer's, which has a fetch
+            // waiting. One request for all of them (two per partition, as
+            // watermarks, made about 30 ListOffsets a second per thread on
+            // word count).
+            self.restore_consumer
+                .end_offsets(&changelogs)
+                .await
+                .map_err(|e| Error::client("reading the changelogs' end offsets", e))?
+        };
         Ok(self.thread.lock_tasks().commit_entries(partitions, &ends))
     }
 
