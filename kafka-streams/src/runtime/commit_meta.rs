@@ -7,6 +7,10 @@
 //!   before the mark, then writes corrections (the value at the mark, or a
 //!   tombstone) for every key written after it, so the store equals the
 //!   state the committed offsets describe, and so does any later restore.
+//!   At-least-once only: exactly-once commits leave it empty, since a
+//!   read_committed restore sees only committed records (and its end
+//!   offset, the last stable offset, would stop before the open
+//!   transaction's own records).
 //! - `dedup`: for each upstream source partition (topic index, partition),
 //!   the largest repartition record id applied (see `origin`).
 //!
