@@ -98,6 +98,7 @@ async fn the_position_moves_past_a_final_commit_marker() {
         assert!(Instant::now() < deadline, "position stayed at {position:?}");
         let _ = tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await;
     }
+    assert_eq!(consumer.positions().unwrap()[&tp], Some(4));
     // Seeking to the end goes past the marker too.
     consumer.seek(&tp, Offset::End).await.unwrap();
     assert_eq!(consumer.position(&tp).unwrap(), Some(4));

@@ -71,6 +71,10 @@ async fn seeks_to_an_offset_the_beginning_and_the_end_without_stale_records() {
     assert_eq!(consumer.watermarks(&tp).await.unwrap(), (0, 23));
     assert_eq!(consumer.position(&tp).unwrap(), Some(23));
     assert_eq!(consumer.assignment().unwrap(), vec![tp.clone()]);
+    assert_eq!(
+        consumer.positions().unwrap(),
+        [(tp.clone(), Some(23))].into_iter().collect()
+    );
 
     // The embedded cluster answers -1 to lookups by time: a clear error,
     // not a silent seek to the end.

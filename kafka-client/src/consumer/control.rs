@@ -95,6 +95,13 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
         self.core.position(partition)
     }
 
+    /// [`position`](Consumer::position) of every assigned partition, read
+    /// with one call into librdkafka (where `position` for each would make
+    /// one call per partition).
+    pub fn positions(&self) -> Result<BTreeMap<TopicPartition, Option<i64>>> {
+        self.core.positions()
+    }
+
     /// The low and high watermarks of a partition: the first offset still
     /// stored, and the offset the next record written will get.
     pub async fn watermarks(&self, partition: &TopicPartition) -> Result<(i64, i64)> {

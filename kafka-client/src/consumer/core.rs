@@ -406,20 +406,51 @@ impl Core {
     /// unassigned and assigned again its old position may still show.
     pub(crate) fn position(&self, tp: &TopicPartition) -> Result<Option<i64>> {
         let ours = self.tracking().positions.get(tp);
-        if ours.is_none() {
-            self.ensure_assigned(tp, "read the position")?;
+        // One call gives librdkafka's positions of the whole assignment,
+        // which also says whether `tp` is assigned.
+        let theirs = self.library_positions()?;
+        match theirs.get(tp) {
+            Some(theirs) => Ok(ours.max(*theirs)),
+            None if ours.is_some() => Ok(ours),
+            None => Err(Error::InvalidState {
+                operation: "read the position",
+                reason: format!("{tp} is not assigned to this consumer"),
+            }),
         }
-        let positions = self
+    }
+
+    /// [`position`](Core::position) of every assigned partition, with one
+    /// call into librdkafka.
+    pub(crate) fn positions(&self) -> Result<BTreeMap<TopicPartition, Option<i64>>> {
+        let theirs = self.library_positions()?;
+        let tracking = self.tracking();
+        Ok(theirs
+            .into_iter()
+            .map(|(tp, theirs)| {
+                let ours = tracking.positions.get(&tp);
+                (tp, ours.max(theirs))
+            })
+            .collect())
+    }
+
+    /// librdkafka's position of each assigned partition (`None` before its
+    /// first record, or right after a seek).
+    fn library_positions(&self) -> Result<BTreeMap<TopicPartition, Option<i64>>> {
+        let list = self
             .base
             .position()
             .map_err(|e| Error::kafka("reading positions", e))?;
-        let theirs = positions
-            .find_partition(tp.topic(), tp.partition())
-            .and_then(|e| match e.offset() {
-                RdOffset::Offset(n) if n >= 0 => Some(n),
-                _ => None,
-            });
-        Ok(ours.max(theirs))
+        Ok(list
+            .elements()
+            .iter()
+            .map(|e| {
+                let offset = match e.offset() {
+                    RdOffset::Offset(n) if n >= 0 => Some(n),
+                    _ => None,
+                };
+                (TopicPartition::new(e.topic(), e.partition()), offset)
+            })
+            .collect())
     }
 
     /// The committed offsets of `partitions` (`None`: nothing committed).

@@ -505,32 +505,34 @@ impl Worker {
         if self.lag_refresh.as_ref().is_some_and(|r| !r.is_finished()) {
             return;
         }
-        let Ok(assigned) = self.consumer.assignment() else {
+        // The assignment and the consumer's positions in one call. The
+        // position counts the transaction markers the consumer passed (an
+        // input written in transactions, or this application's own
+        // repartition topics under exactly-once, ends in one), which the
+        // processed offsets never reach.
+        let Ok(consumed) = self.consumer.positions() else {
             return;
         };
         let epoch = self.env.lag_epoch();
         let mut positions: Vec<(TopicPartition, Option<i64>)> = {
             let set = self.env.thread.lock_tasks();
-            assigned
+            consumed
                 .into_iter()
-                .map(|tp| {
+                .map(|(tp, position)| {
                     let processed = set.offsets.get(&tp).copied();
-                    (tp, processed)
+                    let position = match (processed, position) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    (tp, position)
                 })
                 .collect()
         };
-        // The consumer's position counts the transaction markers it passed
-        // (an input written in transactions, or this application's own
-        // repartition topics under exactly-once, ends in one), which the
-        // processed offsets never reach.
-        let mut unknown = Vec::new();
-        for (tp, position) in &mut positions {
-            match self.consumer.position(tp) {
-                Ok(Some(p)) => *position = Some(position.map_or(p, |q| q.max(p))),
-                _ if position.is_none() => unknown.push(tp.clone()),
-                _ => {}
-            }
-        }
+        let unknown: Vec<TopicPartition> = positions
+            .iter()
+            .filter(|(_, position)| position.is_none())
+            .map(|(tp, _)| tp.clone())
+            .collect();
         // Nothing read from them yet: from the committed offsets (one
         // request for all).
         if !unknown.is_empty() {
