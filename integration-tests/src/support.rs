@@ -104,6 +104,22 @@ pub fn wordcount_topology(input: &str, output: &str) -> kafka_streams::Result<To
     builder.build()
 }
 
+/// Starts the word count topology from `input` to `output` with `config`
+/// and waits, at most `timeout`, until it runs.
+pub async fn start_wordcount(
+    input: &str,
+    output: &str,
+    config: StreamsConfig,
+    timeout: Duration,
+) -> Result<KafkaStreams, Failure> {
+    let mut streams = KafkaStreams::new(wordcount_topology(input, output)?, config)?;
+    streams.start().await?;
+    streams
+        .wait_for_state(StreamsState::Running, timeout)
+        .await?;
+    Ok(streams)
+}
+
 /// `count` lines of 0 to 9 words from a fixed vocabulary (with Korean and
 /// accented words), the same for the same `seed`.
 pub fn generate_lines(count: usize, seed: u64) -> Vec<String> {

@@ -9,7 +9,8 @@ use std::time::Duration;
 use examples::wordcount;
 use integration_tests::support::{
     all_tasks, generate_lines, init_tracing, partition_of_word, produce_lines, read_last_values,
-    store_counts, streams_config, wait_for_store, wait_until, word_total, wordcount_topology,
+    start_wordcount, store_counts, streams_config, wait_for_store, wait_until, word_total,
+    wordcount_topology,
 };
 use integration_tests::{unique_name, Feature, TestBroker};
 use kafka_streams::runtime::{KafkaStreams, StreamsState};
@@ -243,20 +244,14 @@ async fn idle_restart_catches_up_without_new_input() {
     let config = || streams_config(&broker, &application_id);
     let expected = wordcount::recompute(lines.iter().map(String::as_str));
 
-    let mut run1 =
-        KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
-    run1.start().await.unwrap();
-    run1.wait_for_state(StreamsState::Running, TIMEOUT)
+    let mut run1 = start_wordcount(&input, &output, config(), TIMEOUT)
         .await
         .unwrap();
     produce_lines(&broker, &input, &lines).await.unwrap();
     run1.wait_until_caught_up(TIMEOUT).await.unwrap();
     run1.close().await.unwrap();
 
-    let mut run2 =
-        KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
-    run2.start().await.unwrap();
-    run2.wait_for_state(StreamsState::Running, TIMEOUT)
+    let mut run2 = start_wordcount(&input, &output, config(), TIMEOUT)
         .await
         .unwrap();
     run2.wait_until_caught_up(TIMEOUT).await.unwrap();

@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 use examples::wordcount;
 use integration_tests::markers::append_commit_marker;
 use integration_tests::support::{
-    generate_lines, init_tracing, produce_lines, store_counts, streams_config, wordcount_topology,
+    generate_lines, init_tracing, produce_lines, start_wordcount, store_counts, streams_config,
+    wordcount_topology,
 };
 use integration_tests::{unique_name, TestBroker};
 use kafka_client::{Consumer, Offset, ProducerRecord, TopicPartition};
-use kafka_streams::runtime::{KafkaStreams, StreamsState};
+use kafka_streams::runtime::KafkaStreams;
 use kafka_streams::topology::changelog_topic_name;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -30,6 +31,17 @@ fn embedded_only(broker: &TestBroker, scenario: &str) -> bool {
         eprintln!("SKIPPED {scenario}: markers are written by hand, which only the embedded cluster accepts");
     }
     false
+}
+
+/// Appends a commit marker to each of the `PARTITIONS` partitions of `topic`.
+async fn end_every_partition_in_a_marker(broker: &TestBroker, topic: &str) {
+    for partition in 0..PARTITIONS {
+        let (bootstrap, topic) = (broker.bootstrap_servers().to_string(), topic.to_string());
+        tokio::task::spawn_blocking(move || append_commit_marker(&bootstrap, &topic, partition))
+            .await
+            .unwrap()
+            .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,10 +136,7 @@ async fn a_changelog_ending_in_a_marker_restores_without_stalling() {
     let application_id = unique_name("wordcount-markers");
     let config = || streams_config(&broker, &application_id);
 
-    let mut run1 =
-        KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
-    run1.start().await.unwrap();
-    run1.wait_for_state(StreamsState::Running, TIMEOUT)
+    let mut run1 = start_wordcount(&input, &output, config(), TIMEOUT)
         .await
         .unwrap();
     produce_lines(&broker, &input, &lines).await.unwrap();
@@ -139,22 +148,13 @@ async fn a_changelog_ending_in_a_marker_restores_without_stalling() {
     // Every changelog partition now ends in a marker, as after a
     // transaction of an exactly-once run.
     let changelog = changelog_topic_name(&application_id, wordcount::STORE);
-    for partition in 0..PARTITIONS {
-        let (bootstrap, topic) = (broker.bootstrap_servers().to_string(), changelog.clone());
-        tokio::task::spawn_blocking(move || append_commit_marker(&bootstrap, &topic, partition))
-            .await
-            .unwrap()
-            .unwrap();
-    }
+    end_every_partition_in_a_marker(&broker, &changelog).await;
 
     // The restore reads each changelog to its end offset, which counts the
     // marker: before the position check it waited 30 s for a record that
     // never comes, then failed the task.
     let started = Instant::now();
-    let mut run2 =
-        KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
-    run2.start().await.unwrap();
-    run2.wait_for_state(StreamsState::Running, TIMEOUT)
+    let mut run2 = start_wordcount(&input, &output, config(), TIMEOUT)
         .await
         .unwrap();
     run2.wait_until_caught_up(TIMEOUT).await.unwrap();
@@ -195,13 +195,7 @@ async fn lag_reaches_zero_on_an_input_ending_in_a_marker() {
     produce_lines(&broker, &input, &lines).await.unwrap();
     // The input ends in a marker in every partition, as a topic written by
     // a transactional producer does.
-    for partition in 0..PARTITIONS {
-        let (bootstrap, topic) = (broker.bootstrap_servers().to_string(), input.clone());
-        tokio::task::spawn_blocking(move || append_commit_marker(&bootstrap, &topic, partition))
-            .await
-            .unwrap()
-            .unwrap();
-    }
+    end_every_partition_in_a_marker(&broker, &input).await;
     let application_id = unique_name("wordcount-marker-lag");
     let mut streams = KafkaStreams::new(
         wordcount_topology(&input, &output).unwrap(),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::topic_partition_list::TopicPartitionListElem;
 use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
 use super::context::{list_of, partitions_of, ConsumerCtx};
@@ -440,17 +441,7 @@ impl Core {
             .base
             .position()
             .map_err(|e| Error::kafka("reading positions", e))?;
-        Ok(list
-            .elements()
-            .iter()
-            .map(|e| {
-                let offset = match e.offset() {
-                    RdOffset::Offset(n) if n >= 0 => Some(n),
-                    _ => None,
-                };
-                (TopicPartition::new(e.topic(), e.partition()), offset)
-            })
-            .collect())
+        Ok(list.elements().iter().map(exact_offset).collect())
     }
 
     /// The committed offsets of `partitions` (`None`: nothing committed).
@@ -466,13 +457,7 @@ impl Core {
                 base.committed_offsets(query, timeout).map(|list| {
                     list.elements()
                         .iter()
-                        .map(|e| {
-                            let offset = match e.offset() {
-                                RdOffset::Offset(n) if n >= 0 => Some(n),
-                                _ => None,
-                            };
-                            (TopicPartition::new(e.topic(), e.partition()), offset)
-                        })
+                        .map(exact_offset)
                         .collect::<BTreeMap<_, _>>()
                 })
             })
@@ -673,4 +658,17 @@ impl Core {
             }
         }
     }
+}
+
+/// A partition list entry as its partition and exact offset (`None` for
+/// librdkafka's logical offsets: invalid, beginning, end, stored).
+fn exact_offset(entry: &TopicPartitionListElem<'_>) -> (TopicPartition, Option<i64>) {
+    let offset = match entry.offset() {
+        RdOffset::Offset(n) if n >= 0 => Some(n),
+        _ => None,
+    };
+    (
+        TopicPartition::new(entry.topic(), entry.partition()),
+        offset,
+    )
 }
