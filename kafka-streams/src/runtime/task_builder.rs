@@ -122,10 +122,15 @@ pub(crate) async fn build_task(
         tracing::info!(task = %id, records = restored.applied, corrections = restored.corrections.len(), "task restored from its changelogs");
         env.send(restored.corrections).await?;
     }
+    let start_offsets = sources
+        .iter()
+        .filter_map(|tp| Some((tp.clone(), committed.get(tp)?.as_ref()?.0)))
+        .collect();
     Ok(OwnedTask {
         task,
         sources,
         changelogs,
         dedup: meta.dedup.into_iter().collect::<HashMap<_, _>>(),
+        start_offsets,
     })
 }

@@ -22,6 +22,11 @@ pub(crate) struct OwnedTask {
     /// Per upstream source partition (topic index, partition), the largest
     /// repartition record id applied (see `origin`).
     pub(crate) dedup: HashMap<(u16, i32), (i64, u32)>,
+    /// The offsets the group held for its sources when the task was
+    /// created. A commit while it has processed nothing since carries them
+    /// with its current metadata: its punctuators may have written to its
+    /// stores, and the changelog marks must cover those writes.
+    pub(crate) start_offsets: HashMap<TopicPartition, i64>,
 }
 
 impl OwnedTask {
@@ -99,7 +104,8 @@ impl TaskSet {
             }
             .encode();
             for (i, tp) in owned.sources.iter().enumerate() {
-                let Some(&offset) = self.offsets.get(tp) else {
+                let Some(&offset) = self.offsets.get(tp).or_else(|| owned.start_offsets.get(tp))
+                else {
                     continue;
                 };
                 let metadata = if i == 0 { meta.clone() } else { String::new() };
