@@ -169,15 +169,9 @@ pub async fn read_output(
         else {
             // A transactional topic ends in a marker, never handed out:
             // the position passes it.
-            let mut done = Vec::new();
-            for tp in &remaining {
-                if consumer.position(tp)?.is_some_and(|p| p >= ends[tp]) {
-                    done.push(tp.clone());
-                }
-            }
-            for tp in done {
-                remaining.remove(&tp);
-            }
+            let positions = consumer.positions()?;
+            // Still open: the position (`None` orders first) is short of the end.
+            remaining.retain(|tp| positions.get(tp).copied().flatten() < Some(ends[tp]));
             if last_record.elapsed() >= Duration::from_secs(10) {
                 // read_committed stops before an open or aborted tail that
                 // the high watermark counts: what was read is complete.

@@ -112,7 +112,17 @@ pub async fn start_wordcount(
     config: StreamsConfig,
     timeout: Duration,
 ) -> Result<KafkaStreams, Failure> {
-    let mut streams = KafkaStreams::new(wordcount_topology(input, output)?, config)?;
+    start_streams(wordcount_topology(input, output)?, config, timeout).await
+}
+
+/// Starts `topology` with `config` and waits, at most `timeout`, until it
+/// runs.
+pub async fn start_streams(
+    topology: Topology,
+    config: StreamsConfig,
+    timeout: Duration,
+) -> Result<KafkaStreams, Failure> {
+    let mut streams = KafkaStreams::new(topology, config)?;
     streams.start().await?;
     streams
         .wait_for_state(StreamsState::Running, timeout)

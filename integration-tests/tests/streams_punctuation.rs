@@ -7,12 +7,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use integration_tests::support::{init_tracing, produce_lines, streams_config, wait_until};
+use integration_tests::support::{
+    init_tracing, produce_lines, start_streams, streams_config, wait_until,
+};
 use integration_tests::{unique_name, Feature, TestBroker};
 use kafka_streams::processor::{
     Processor, ProcessorContext, PunctuationId, PunctuationType, Record,
 };
-use kafka_streams::runtime::{KafkaStreams, StreamsConfig, StreamsState};
+use kafka_streams::runtime::{KafkaStreams, StreamsConfig};
 use kafka_streams::serde::StringSerde;
 use kafka_streams::state::{KeyValueStore, ReadOnlyKeyValueStore, StoreBuilder};
 use kafka_streams::{Consumed, StreamsBuilder, Topology};
@@ -81,13 +83,9 @@ fn ticks(streams: &KafkaStreams) -> BTreeMap<String, i64> {
 }
 
 async fn start(input: &str, config: StreamsConfig) -> KafkaStreams {
-    let mut streams = KafkaStreams::new(ticker_topology(input), config).unwrap();
-    streams.start().await.unwrap();
-    streams
-        .wait_for_state(StreamsState::Running, TIMEOUT)
+    start_streams(ticker_topology(input), config, TIMEOUT)
         .await
-        .unwrap();
-    streams
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -230,7 +230,7 @@ impl Worker {
                 }
                 continue;
             }
-            let mut wake = self.next_commit.min(self.next_punctuate);
+            let mut wake = self.next_deadline();
             let received = {
                 let (env, last, output) = (&*self.env, &mut self.last, &mut self.output);
                 let next = self
@@ -273,9 +273,14 @@ impl Worker {
         }
     }
 
+    /// When the next commit or punctuation is due.
+    fn next_deadline(&self) -> Instant {
+        self.next_commit.min(self.next_punctuate)
+    }
+
     /// Whether a commit or a punctuation is due.
     fn deadline_passed(&self) -> bool {
-        Instant::now() >= self.next_commit.min(self.next_punctuate)
+        Instant::now() >= self.next_deadline()
     }
 
     /// Runs the punctuations and the commit that are due.
@@ -519,12 +524,9 @@ impl Worker {
             consumed
                 .into_iter()
                 .map(|(tp, position)| {
+                    // `None` orders first: the later of the two known ones.
                     let processed = set.offsets.get(&tp).copied();
-                    let position = match (processed, position) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        (a, b) => a.or(b),
-                    };
-                    (tp, position)
+                    (tp, processed.max(position))
                 })
                 .collect()
         };
