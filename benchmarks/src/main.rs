@@ -68,6 +68,11 @@ struct Args {
     /// when KAFKA_BOOTSTRAP_SERVERS is set; otherwise the phase is skipped.
     #[arg(long)]
     quix_broker: Option<String>,
+    /// Run only these word count systems (comma-separated): floor, streams,
+    /// hop-floor, streams-without-ids, quix. The first one left is the
+    /// baseline. Default: all.
+    #[arg(long, value_delimiter = ',')]
+    systems: Vec<String>,
     /// Stream threads of the streams word count.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -196,6 +201,22 @@ async fn run_child(cli: ChildCli) -> Result<(), Failure> {
 }
 
 async fn run(args: Args) -> Result<(), Failure> {
+    for name in &args.systems {
+        if System::from_name(name).is_none() {
+            return Err(format!(
+                "--systems: unknown system `{name}` (known: {})",
+                System::NAMES.join(", ")
+            )
+            .into());
+        }
+    }
+    let chosen = |systems: &[System]| -> Vec<System> {
+        systems
+            .iter()
+            .copied()
+            .filter(|s| args.systems.is_empty() || args.systems.iter().any(|n| n == s.name()))
+            .collect()
+    };
     for phase in &args.only {
         if !PHASES.contains(&phase.as_str()) {
             return Err(format!(
@@ -226,13 +247,15 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
     if wanted("wordcount") {
         eprintln!("benchmarks: word count ...");
-        let systems = [
+        let systems = chosen(&[
             System::Floor,
             System::Streams,
             System::HopFloor,
             System::StreamsWithoutIds,
-        ];
-        rows.extend(wordcount::run(&cluster, &plan, plan.wordcount_lines, &systems).await?);
+        ]);
+        if !systems.is_empty() {
+            rows.extend(wordcount::run(&cluster, &plan, plan.wordcount_lines, &systems).await?);
+        }
     }
     if wanted("quix") {
         let quix_cluster = match (&args.quix_broker, cluster.is_embedded()) {
@@ -246,14 +269,18 @@ async fn run(args: Args) -> Result<(), Failure> {
                     "benchmarks: word count with Quix Streams on {} ...",
                     quix_cluster.bootstrap()
                 );
-                let systems = [
+                let systems = chosen(&[
                     System::Quix,
                     System::Streams,
                     System::Floor,
                     System::HopFloor,
                     System::StreamsWithoutIds,
-                ];
-                rows.extend(wordcount::run(&quix_cluster, &plan, plan.quix_lines, &systems).await?);
+                ]);
+                if !systems.is_empty() {
+                    rows.extend(
+                        wordcount::run(&quix_cluster, &plan, plan.quix_lines, &systems).await?,
+                    );
+                }
             }
             None => {
                 let note = "Quix Streams comparison skipped: it needs a broker that supports CreateTopics \

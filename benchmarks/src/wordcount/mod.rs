@@ -41,15 +41,45 @@ pub(crate) enum System {
 }
 
 impl System {
+    /// Every system's name, as `--systems` takes it.
+    pub(crate) const NAMES: [&'static str; 5] = [
+        "floor",
+        "streams",
+        "hop-floor",
+        "streams-without-ids",
+        "quix",
+    ];
+
+    /// The system `--systems` calls `name`.
+    pub(crate) fn from_name(name: &str) -> Option<System> {
+        [
+            System::Floor,
+            System::Streams,
+            System::HopFloor,
+            System::StreamsWithoutIds,
+            System::Quix,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+
+    /// The name `--systems` knows this system by.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            System::Floor => "floor",
+            System::Streams => "streams",
+            System::HopFloor => "hop-floor",
+            System::StreamsWithoutIds => "streams-without-ids",
+            System::Quix => "quix",
+        }
+    }
+
     /// The `__child` kind that runs this system; `None` for Quix, which
     /// runs through its own script.
     fn child_kind(self) -> Option<&'static str> {
         match self {
-            System::Streams => Some("streams"),
-            System::StreamsWithoutIds => Some("streams-without-ids"),
-            System::Floor => Some("floor"),
-            System::HopFloor => Some("hop-floor"),
             System::Quix => None,
+            other => Some(other.name()),
         }
     }
 
