@@ -53,6 +53,12 @@ impl<T: Serialize + 'static> Serializer<T> for Json<T> {
         serde_json::to_vec(value)
             .map_err(|e| SerdeError::with_source("JSON serialization failed", e))
     }
+
+    fn serialize_into(&self, _topic: &str, value: &T, buf: &mut Vec<u8>) -> Result<(), SerdeError> {
+        buf.clear();
+        serde_json::to_writer(&mut *buf, value)
+            .map_err(|e| SerdeError::with_source("JSON serialization failed", e))
+    }
 }
 
 impl<T: DeserializeOwned + 'static> Deserializer<T> for Json<T> {

@@ -81,6 +81,25 @@ pub trait Serializer<T: ?Sized>: Send + Sync + 'static {
     ) -> Result<Cow<'a, [u8]>, SerdeError> {
         self.serialize(topic, value).map(Cow::Owned)
     }
+
+    /// Like [`serialize`](Self::serialize), but writes into `buf` (which
+    /// it clears first), so that a caller serializing many values can reuse
+    /// one buffer. The default copies what
+    /// [`serialize_borrowed`](Self::serialize_borrowed) gives; the serdes
+    /// of this crate write in place.
+    ///
+    /// ```
+    /// use kafka_client::serde::{LongSerde, Serializer};
+    /// let mut buf = vec![9; 3];
+    /// LongSerde.serialize_into("t", &7, &mut buf).unwrap();
+    /// assert_eq!(buf, [0, 0, 0, 0, 0, 0, 0, 7]);
+    /// ```
+    fn serialize_into(&self, topic: &str, value: &T, buf: &mut Vec<u8>) -> Result<(), SerdeError> {
+        let bytes = self.serialize_borrowed(topic, value)?;
+        buf.clear();
+        buf.extend_from_slice(&bytes);
+        Ok(())
+    }
 }
 
 /// Turns bytes into a value.
@@ -150,6 +169,10 @@ impl<T: 'static> Serializer<T> for SharedSerde<T> {
         value: &'a T,
     ) -> Result<Cow<'a, [u8]>, SerdeError> {
         self.0.serialize_borrowed(topic, value)
+    }
+
+    fn serialize_into(&self, topic: &str, value: &T, buf: &mut Vec<u8>) -> Result<(), SerdeError> {
+        self.0.serialize_into(topic, value, buf)
     }
 }
 

@@ -12,11 +12,27 @@ impl Serializer<String> for StringSerde {
     fn serialize(&self, _topic: &str, value: &String) -> Result<Vec<u8>, SerdeError> {
         Ok(value.as_bytes().to_vec())
     }
+
+    fn serialize_borrowed<'a>(
+        &self,
+        _topic: &str,
+        value: &'a String,
+    ) -> Result<Cow<'a, [u8]>, SerdeError> {
+        Ok(Cow::Borrowed(value.as_bytes()))
+    }
 }
 
 impl Serializer<str> for StringSerde {
     fn serialize(&self, _topic: &str, value: &str) -> Result<Vec<u8>, SerdeError> {
         Ok(value.as_bytes().to_vec())
+    }
+
+    fn serialize_borrowed<'a>(
+        &self,
+        _topic: &str,
+        value: &'a str,
+    ) -> Result<Cow<'a, [u8]>, SerdeError> {
+        Ok(Cow::Borrowed(value.as_bytes()))
     }
 }
 
@@ -40,6 +56,17 @@ macro_rules! fixed_width_serde {
         impl Serializer<$ty> for $name {
             fn serialize(&self, _topic: &str, value: &$ty) -> Result<Vec<u8>, SerdeError> {
                 Ok(value.to_be_bytes().to_vec())
+            }
+
+            fn serialize_into(
+                &self,
+                _topic: &str,
+                value: &$ty,
+                buf: &mut Vec<u8>,
+            ) -> Result<(), SerdeError> {
+                buf.clear();
+                buf.extend_from_slice(&value.to_be_bytes());
+                Ok(())
             }
         }
 
@@ -129,6 +156,31 @@ mod tests {
         assert!(matches!(lent, Cow::Borrowed(b) if b.as_ptr() == bytes.as_ptr()));
         let owned = LongSerde.serialize_borrowed("t", &7).unwrap();
         assert!(matches!(owned, Cow::Owned(ref b) if b == &7i64.to_be_bytes()));
+    }
+
+    #[test]
+    fn strings_are_lent_and_every_serde_writes_into_a_reused_buffer() {
+        let word = String::from("kafka");
+        let lent = StringSerde.serialize_borrowed("t", &word).unwrap();
+        assert!(matches!(lent, Cow::Borrowed(b) if b.as_ptr() == word.as_ptr()));
+        let mut buf = b"left over from before".to_vec();
+        StringSerde.serialize_into("t", &word, &mut buf).unwrap();
+        assert_eq!(buf, b"kafka");
+        LongSerde.serialize_into("t", &258, &mut buf).unwrap();
+        assert_eq!(buf, [0, 0, 0, 0, 0, 0, 1, 2]);
+        IntSerde.serialize_into("t", &-1, &mut buf).unwrap();
+        assert_eq!(buf, [0xff; 4]);
+        BytesSerde
+            .serialize_into("t", &vec![4u8], &mut buf)
+            .unwrap();
+        assert_eq!(buf, [4]);
+        let json = crate::serde::Json::<Vec<i32>>::default();
+        json.serialize_into("t", &vec![1, 2], &mut buf).unwrap();
+        assert_eq!(buf, b"[1,2]");
+        // Through the shared, type-erased serde too.
+        let shared = crate::serde::SharedSerde::new(LongSerde);
+        shared.serialize_into("t", &1, &mut buf).unwrap();
+        assert_eq!(buf, [0, 0, 0, 0, 0, 0, 0, 1]);
     }
 
     #[test]

@@ -26,43 +26,73 @@ impl<K, V> Default for ForwardCache<K, V> {
     }
 }
 
+/// Where the next update of a key goes, worked out while its serialized
+/// key is at hand (see [`ForwardCache::place`]).
+#[derive(Debug)]
+pub(crate) enum CachePlace {
+    /// No cache: forward at once.
+    Forward,
+    /// Over the update waiting at this index.
+    Waiting(usize),
+    /// A key not waiting yet, copied for the cache.
+    New(Vec<u8>),
+}
+
 impl<K: Data, V: Data> ForwardCache<K, V> {
-    /// Keeps `record`, the update of the key serialized as `key`. An update
-    /// of the same key already waiting is replaced, but its old value (what
-    /// downstream last saw) is kept.
-    pub(crate) fn put(&mut self, key: Vec<u8>, mut record: Record<K, Change<V>>) {
-        match self.pending.get_mut(&key) {
-            Some(earlier) => {
-                let seen = earlier.value.as_mut().and_then(|change| change.old.take());
-                if let Some(change) = record.value.as_mut() {
-                    change.old = seen;
-                }
-                *earlier = record;
-            }
-            None => {
-                self.pending.insert(key, record);
-            }
+    /// Where an update of the key serialized as `key` goes: forwarded at
+    /// once when `capacity` is 0 (no cache), else over the update of that
+    /// key already waiting, else into a new entry. Only a new key is copied.
+    pub(crate) fn place(&self, capacity: usize, key: &[u8]) -> CachePlace {
+        if capacity == 0 {
+            return CachePlace::Forward;
+        }
+        match self.pending.get_index_of(key) {
+            Some(index) => CachePlace::Waiting(index),
+            None => CachePlace::New(key.to_vec()),
         }
     }
 
-    /// Forwards `record` at once when `capacity` is 0 (no cache), else
-    /// keeps it under `key` (the record's key as the aggregation's store
-    /// keeps it), and forwards everything waiting once `capacity` keys wait.
-    pub(crate) fn put_or_forward(
+    /// Puts `record` where [`place`](Self::place) said (nothing changed the
+    /// cache in between), and forwards everything waiting once `capacity`
+    /// keys wait.
+    pub(crate) fn put_at(
         &mut self,
+        place: CachePlace,
         capacity: usize,
-        key: Vec<u8>,
         record: Record<K, Change<V>>,
         ctx: &mut ProcessorContext<'_, K, Change<V>>,
     ) {
-        if capacity == 0 {
-            ctx.forward(record);
-            return;
+        match self.keep(place, record) {
+            Some(record) => ctx.forward(record),
+            None if self.pending.len() >= capacity => self.flush(ctx),
+            None => {}
         }
-        self.put(key, record);
-        if self.pending.len() >= capacity {
-            self.flush(ctx);
+    }
+
+    /// Keeps `record` at `place`; gives it back when it must be forwarded
+    /// at once. An update of a key already waiting replaces it but keeps
+    /// its old value (what downstream last saw).
+    fn keep(
+        &mut self,
+        place: CachePlace,
+        mut record: Record<K, Change<V>>,
+    ) -> Option<Record<K, Change<V>>> {
+        match place {
+            CachePlace::Forward => return Some(record),
+            CachePlace::Waiting(index) => {
+                if let Some((_, earlier)) = self.pending.get_index_mut(index) {
+                    let seen = earlier.value.as_mut().and_then(|change| change.old.take());
+                    if let Some(change) = record.value.as_mut() {
+                        change.old = seen;
+                    }
+                    *earlier = record;
+                }
+            }
+            CachePlace::New(key) => {
+                self.pending.insert(key, record);
+            }
         }
+        None
     }
 
     /// Forwards every waiting update, oldest key first.
@@ -96,13 +126,25 @@ mod tests {
         )
     }
 
+    /// Keeps `record` where the cache places its key.
+    fn put(cache: &mut ForwardCache<String, i64>, record: Record<String, Change<i64>>) {
+        let key = record.key().cloned().unwrap_or_default();
+        let place = cache.place(100, key.as_bytes());
+        if let CachePlace::New(bytes) = &place {
+            assert_eq!(bytes, key.as_bytes(), "a new key is copied");
+        }
+        assert!(cache.keep(place, record).is_none(), "kept, not forwarded");
+    }
+
     #[test]
     fn keeps_the_latest_value_and_the_first_old_value_per_key() {
         let mut cache = ForwardCache::default();
-        cache.put(b"a".to_vec(), update("a", 1, None, 10));
-        cache.put(b"b".to_vec(), update("b", 5, Some(4), 11));
-        cache.put(b"a".to_vec(), update("a", 2, Some(1), 12));
-        cache.put(b"a".to_vec(), update("a", 3, Some(2), 13));
+        assert!(matches!(cache.place(0, b"a"), CachePlace::Forward));
+        put(&mut cache, update("a", 1, None, 10));
+        put(&mut cache, update("b", 5, Some(4), 11));
+        put(&mut cache, update("a", 2, Some(1), 12));
+        assert!(matches!(cache.place(100, b"a"), CachePlace::Waiting(0)));
+        put(&mut cache, update("a", 3, Some(2), 13));
         assert_eq!(cache.len(), 2);
         let waiting: Vec<_> = cache.pending.drain(..).map(|(_, r)| r).collect();
         assert_eq!(

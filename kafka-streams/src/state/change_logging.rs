@@ -128,10 +128,9 @@ impl KeyValueBytesStore for ChangeLoggingKeyValueStore {
             return self.inner.update(key, update);
         }
         let mut changed = false;
-        self.inner.update(key, &mut |present| {
-            let value = update(present);
-            changed = value.is_some();
-            value
+        self.inner.update(key, &mut |present, out| {
+            changed = update(present, out);
+            changed
         });
         if changed {
             self.mark(key);
@@ -205,9 +204,10 @@ mod tests {
                 match step % 7 {
                     0 | 1 => store.put(key.clone(), value.clone()),
                     2 => store.upsert(&key, value.clone()),
-                    3 => store.update(&key, &mut |present| {
+                    3 => store.update(&key, &mut |present, out| {
                         // Leaves every other present value alone.
-                        (present.is_none() || step % 2 == 0).then(|| value.clone())
+                        out.extend_from_slice(&value);
+                        present.is_none() || step % 2 == 0
                     }),
                     4 => {
                         store.delete(&key);

@@ -46,6 +46,9 @@ pub struct InMemoryKeyValueStore {
     free: Vec<usize>,
     /// The changes since the last `take_changed`, while tracking is on.
     changes: Option<ChangeMarks>,
+    /// The buffer of the last value an update replaced, handed to the next
+    /// update to write into.
+    spare: Vec<u8>,
 }
 
 /// Which keys changed: a mark per slot, so that a key written many times
@@ -159,18 +162,23 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
     }
 
     fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
+        let mut value = std::mem::take(&mut self.spare);
+        value.clear();
         let slot = match self.index.get(key) {
             Some(&slot) => {
-                let Some(value) = update(Some(&self.slots[slot])) else {
+                if !update(Some(&self.slots[slot]), &mut value) {
+                    self.spare = value;
                     return;
-                };
-                self.slots[slot] = value;
+                }
+                // The replaced value's buffer serves the next update.
+                self.spare = std::mem::replace(&mut self.slots[slot], value);
                 slot
             }
             None => {
-                let Some(value) = update(None) else {
+                if !update(None, &mut value) {
+                    self.spare = value;
                     return;
-                };
+                }
                 self.insert_new(key, value)
             }
         };
@@ -236,13 +244,15 @@ mod tests {
     use super::*;
     use crate::state::ChangeLoggingKeyValueStore;
 
-    /// Adds 1 to a one-byte counter, or stops at 3 (returns `None`).
-    fn bump(present: Option<&[u8]>) -> Option<Vec<u8>> {
+    /// Adds 1 to a one-byte counter, or stops at 3 (returns `false`).
+    fn bump(present: Option<&[u8]>, out: &mut Vec<u8>) -> bool {
+        assert!(out.is_empty(), "the buffer comes empty");
         match present {
-            None => Some(vec![1]),
-            Some([n]) if *n < 3 => Some(vec![n + 1]),
-            Some(_) => None,
+            None => out.push(1),
+            Some([n]) if *n < 3 => out.push(n + 1),
+            Some(_) => return false,
         }
+        true
     }
 
     #[test]
@@ -289,9 +299,11 @@ mod tests {
                     // Doubles nothing, sets absent keys, and leaves odd steps alone.
                     let keep = step % 2 == 1;
                     let expected = model.get(&key).cloned();
-                    store.update(&key, &mut |present| {
+                    store.update(&key, &mut |present, out| {
                         assert_eq!(present.map(<[u8]>::to_vec), expected);
-                        (!keep).then(|| value.clone())
+                        assert!(out.is_empty(), "the buffer comes empty");
+                        out.extend_from_slice(&value);
+                        !keep
                     });
                     if !keep {
                         model.insert(key, value);

@@ -68,8 +68,11 @@ pub type KeyValueIter<'a, K, V> = Box<dyn Iterator<Item = Result<(K, V)>> + 'a>;
 pub type BytesIter<'a> = Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>;
 
 /// What [`KeyValueBytesStore::update`] makes of a key's present value
-/// (`None` when absent): the new value, or `None` to leave it as it is.
-pub type ValueUpdate<'a> = dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>> + 'a;
+/// (`None` when absent): it writes the new value into the buffer it is
+/// given (empty) and returns `true`, or returns `false` to leave the value
+/// as it is. The store may hand out a buffer it kept from an earlier
+/// value, so that updating a key allocates nothing.
+pub type ValueUpdate<'a> = dyn FnMut(Option<&[u8]>, &mut Vec<u8>) -> bool + 'a;
 
 /// A key-value store on serialized keys and values, ordered by key bytes.
 pub trait KeyValueBytesStore: Send + std::fmt::Debug {
@@ -84,11 +87,12 @@ pub trait KeyValueBytesStore: Send + std::fmt::Debug {
         self.put(key.to_vec(), value);
     }
     /// Replaces the value under `key` with what `update` makes of the
-    /// present one (`None` when absent); an `update` that returns `None`
+    /// present one (`None` when absent); an `update` that returns `false`
     /// leaves the store as it is. A store that can find the key once for
-    /// both overrides this.
+    /// both, or reuse the buffer of the value it replaces, overrides this.
     fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
-        if let Some(value) = update(self.get(key)) {
+        let mut value = Vec::new();
+        if update(self.get(key), &mut value) {
             self.upsert(key, value);
         }
     }

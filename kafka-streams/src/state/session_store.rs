@@ -58,7 +58,7 @@ pub(crate) fn find_sessions<K: 'static, V: 'static>(
         .filter(|(k, _)| k.len() == key.len() + 16)
         .filter_map(|(k, v)| {
             let (stored, window) = split_session_key(k)?;
-            (stored == key.as_slice() && window.start() <= latest_start).then_some((window, v))
+            (stored == &*key && window.start() <= latest_start).then_some((window, v))
         })
         .map(|(w, v)| Ok((w, codec.value(v)?)))
         .collect()

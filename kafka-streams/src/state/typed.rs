@@ -1,5 +1,6 @@
 //! The typed layer: serializes keys and values around a bytes store.
 
+use std::borrow::Cow;
 use std::ops::Bound;
 
 use kafka_client::serde::{Deserializer, Serializer, SharedSerde};
@@ -40,15 +41,24 @@ impl<'a, K: 'static, V: 'static> Codec<'a, K, V> {
         }
     }
 
-    pub(crate) fn key_bytes(&self, key: &K) -> Result<Vec<u8>> {
+    /// `key` serialized; lent when the serde can lend the key's own
+    /// bytes (a `String`, a `Vec<u8>`), so a lookup allocates nothing.
+    pub(crate) fn key_bytes<'k>(&self, key: &'k K) -> Result<Cow<'k, [u8]>> {
         self.keys
-            .serialize(self.name, key)
+            .serialize_borrowed(self.name, key)
             .map_err(|e| self.error("serialize", "key", e))
     }
 
     pub(crate) fn value_bytes(&self, value: &V) -> Result<Vec<u8>> {
         self.values
             .serialize(self.name, value)
+            .map_err(|e| self.error("serialize", "value", e))
+    }
+
+    /// [`value_bytes`](Self::value_bytes) into a buffer (cleared first).
+    pub(crate) fn value_into(&self, value: &V, buf: &mut Vec<u8>) -> Result<()> {
+        self.values
+            .serialize_into(self.name, value, buf)
             .map_err(|e| self.error("serialize", "value", e))
     }
 
@@ -146,7 +156,7 @@ impl<'a, K: 'static, V: 'static> KeyValueStoreHandle<'a, K, V> {
 
     /// `key` as the store keeps it: serialized once, it serves several
     /// operations (`*_serialized`) and a record cache keyed like the store.
-    pub(crate) fn key_bytes(&self, key: &K) -> Result<Vec<u8>> {
+    pub(crate) fn key_bytes<'k>(&self, key: &'k K) -> Result<Cow<'k, [u8]>> {
         self.codec.key_bytes(key)
     }
 
@@ -173,26 +183,21 @@ impl<'a, K: 'static, V: 'static> KeyValueStoreHandle<'a, K, V> {
         let codec = &self.codec;
         let mut step = Some(step);
         let mut outcome: Option<Result<(Option<V>, V)>> = None;
-        self.store.update(key, &mut |present| {
-            let step = step.take()?;
+        self.store.update(key, &mut |present, out| {
+            let Some(step) = step.take() else {
+                return false;
+            };
             let folded = present
                 .map(|bytes| codec.value(bytes))
                 .transpose()
                 .and_then(|old| {
                     let new = step(old.as_ref());
-                    let bytes = codec.value_bytes(&new)?;
-                    Ok((old, new, bytes))
+                    codec.value_into(&new, out)?;
+                    Ok((old, new))
                 });
-            match folded {
-                Ok((old, new, bytes)) => {
-                    outcome = Some(Ok((old, new)));
-                    Some(bytes)
-                }
-                Err(error) => {
-                    outcome = Some(Err(error));
-                    None
-                }
-            }
+            let written = folded.is_ok();
+            outcome = Some(folded);
+            written
         });
         outcome.unwrap_or_else(|| {
             Err(Error::Internal {
