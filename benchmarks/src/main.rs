@@ -36,6 +36,7 @@ use clap::Parser;
 use crate::cluster::BenchCluster;
 use crate::stats::Measured;
 use crate::wordcount::child::{self, ChildArgs};
+use crate::wordcount::contender::Contender;
 use crate::wordcount::hop_floor;
 use crate::wordcount::input::Expected;
 use crate::wordcount::System;
@@ -69,8 +70,10 @@ struct Args {
     #[arg(long)]
     quix_broker: Option<String>,
     /// Run only these word count systems (comma-separated): floor, streams,
-    /// hop-floor, streams-without-ids, quix. The first one left is the
-    /// baseline. Default: all.
+    /// hop-floor, streams-without-ids, quix, and those of the first four
+    /// that the table also runs with `+jemalloc` (floor+jemalloc,
+    /// streams+jemalloc, streams-without-ids+jemalloc). The first one left
+    /// is the baseline. Default: all.
     #[arg(long, value_delimiter = ',')]
     systems: Vec<String>,
     /// Stream threads of the streams word count.
@@ -202,19 +205,19 @@ async fn run_child(cli: ChildCli) -> Result<(), Failure> {
 
 async fn run(args: Args) -> Result<(), Failure> {
     for name in &args.systems {
-        if System::from_name(name).is_none() {
+        if !Contender::is_name(name) {
             return Err(format!(
-                "--systems: unknown system `{name}` (known: {})",
+                "--systems: unknown system `{name}` (known: {}, each but quix also with +jemalloc)",
                 System::NAMES.join(", ")
             )
             .into());
         }
     }
-    let chosen = |systems: &[System]| -> Vec<System> {
-        systems
+    let chosen = |contenders: &[Contender]| -> Vec<Contender> {
+        contenders
             .iter()
             .copied()
-            .filter(|s| args.systems.is_empty() || args.systems.iter().any(|n| n == s.name()))
+            .filter(|c| args.systems.is_empty() || args.systems.contains(&c.name()))
             .collect()
     };
     for phase in &args.only {
@@ -248,10 +251,12 @@ async fn run(args: Args) -> Result<(), Failure> {
     if wanted("wordcount") {
         eprintln!("benchmarks: word count ...");
         let systems = chosen(&[
-            System::Floor,
-            System::Streams,
-            System::HopFloor,
-            System::StreamsWithoutIds,
+            Contender::plain(System::Floor),
+            Contender::plain(System::Streams),
+            Contender::plain(System::HopFloor),
+            Contender::plain(System::StreamsWithoutIds),
+            Contender::with_jemalloc(System::Floor),
+            Contender::with_jemalloc(System::Streams),
         ]);
         if !systems.is_empty() {
             rows.extend(wordcount::run(&cluster, &plan, plan.wordcount_lines, &systems).await?);
@@ -270,11 +275,13 @@ async fn run(args: Args) -> Result<(), Failure> {
                     quix_cluster.bootstrap()
                 );
                 let systems = chosen(&[
-                    System::Quix,
-                    System::Streams,
-                    System::Floor,
-                    System::HopFloor,
-                    System::StreamsWithoutIds,
+                    Contender::plain(System::Quix),
+                    Contender::plain(System::Streams),
+                    Contender::plain(System::Floor),
+                    Contender::plain(System::HopFloor),
+                    Contender::plain(System::StreamsWithoutIds),
+                    Contender::with_jemalloc(System::Streams),
+                    Contender::with_jemalloc(System::StreamsWithoutIds),
                 ]);
                 if !systems.is_empty() {
                     rows.extend(

@@ -5,6 +5,7 @@
 //! each reports its own peak memory.
 
 pub(crate) mod child;
+pub(crate) mod contender;
 pub(crate) mod hop_floor;
 pub(crate) mod input;
 pub(crate) mod outcome;
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC, STORE};
 use kafka_client::{Admin, NewTopic};
 
+use self::contender::{jemalloc_library, Contender};
 use self::input::{Expected, Lines};
 use self::outcome::Outcome;
 use crate::cluster::{partitions_for, BenchCluster};
@@ -96,14 +98,28 @@ impl System {
     }
 }
 
-/// Runs the systems on `lines` lines on `cluster`, interleaved over the
-/// rounds; the first system listed is the baseline.
+/// Runs the contenders on `lines` lines on `cluster`, interleaved over the
+/// rounds; the first one listed is the baseline. Contenders that need
+/// jemalloc are left out, with a note, when it is not installed.
 pub(crate) async fn run(
     cluster: &BenchCluster,
     plan: &Plan,
     lines: u64,
-    systems: &[System],
+    contenders: &[Contender],
 ) -> Result<Vec<Measured>, Failure> {
+    let jemalloc = jemalloc_library();
+    let systems: Vec<Contender> = contenders
+        .iter()
+        .copied()
+        .filter(|c| !c.jemalloc || jemalloc.is_some())
+        .collect();
+    if systems.len() < contenders.len() {
+        let note = "The +jemalloc rows were skipped: no libjemalloc.so.2 found \
+                    (`apt-get install libjemalloc2`, or set BENCH_JEMALLOC to its path)."
+            .to_string();
+        eprintln!("benchmarks: {note}");
+        NOTES.lock().unwrap_or_else(|p| p.into_inner()).push(note);
+    }
     let expected = tokio::task::spawn_blocking(move || Expected::of(lines)).await?;
     // On the embedded cluster each run gets a fresh cluster and its input is
     // fed while it runs (see `fed_run`); elsewhere the input is produced once.
@@ -132,21 +148,21 @@ pub(crate) async fn run(
         for k in 0..systems.len() {
             // Rotate who goes first each round.
             let i = (k + round) % systems.len();
-            let system = systems[i];
+            let contender = systems[i];
+            let system = contender.system;
+            let preload = jemalloc.as_deref().filter(|_| contender.jemalloc);
             let group = cluster.name(&format!("bench-wc-{}-r{round}", i));
             let outcome = match system.child_kind() {
                 _ if cluster.is_embedded() => {
-                    fed_run(system, &group, &expected, plan.threads).await?
+                    fed_run(system, preload, &group, &expected, plan.threads).await?
                 }
                 Some(kind) => {
-                    run_child(child_command(
-                        kind,
-                        cluster,
-                        &group,
-                        &expected,
-                        plan.threads,
-                    )?)
-                    .await?
+                    let mut command =
+                        child_command(kind, cluster, &group, &expected, plan.threads)?;
+                    if let Some(library) = preload {
+                        command.env("LD_PRELOAD", library);
+                    }
+                    run_child(command).await?
                 }
                 None => run_quix(cluster, &group, &expected).await?,
             };
@@ -158,7 +174,7 @@ pub(crate) async fn run(
                 let note = format!(
                     "{benchmark}, round {round}: {} counted {} words / {} distinct, expected {} / {}; \
                      round left out of the table",
-                    system.label(plan.threads),
+                    contender.label(plan.threads),
                     outcome.words,
                     outcome.distinct,
                     expected.words,
@@ -170,7 +186,7 @@ pub(crate) async fn run(
             }
             eprintln!(
                 "  word count round {round}: {:<64} {:>9.0} lines/s  ({:.2} s processing, {:.2} s wall, peak {} MiB)",
-                system.label(plan.threads),
+                contender.label(plan.threads),
                 expected.lines as f64 / outcome.secs,
                 outcome.secs,
                 outcome.wall,
@@ -345,6 +361,7 @@ async fn run_child(command: Command) -> Result<Outcome, Failure> {
 /// sat idle (a third of the machine idle, 24 k against 32 k lines/s).
 async fn fed_run(
     system: System,
+    preload: Option<&std::path::Path>,
     group: &str,
     expected: &Expected,
     threads: usize,
@@ -369,6 +386,9 @@ async fn fed_run(
         System::Floor | System::Quix => {}
     }
     let mut command = child_command(kind, &cluster, group, expected, threads)?;
+    if let Some(library) = preload {
+        command.env("LD_PRELOAD", library);
+    }
     command.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let child = command.spawn()?;
     let config = cluster.rd_config();

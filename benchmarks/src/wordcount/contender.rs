@@ -1,0 +1,109 @@
+//! What a word count row runs: a system, with the process allocator it
+//! runs under.
+//!
+//! glibc's malloc is what a Rust program gets by default, and what the
+//! table's main rows use. librdkafka allocates each message on one thread
+//! and frees it on another (the broker thread and the reader, the sender
+//! and the delivery-report poller), which glibc's per-thread caches serve
+//! badly. The `+jemalloc` rows run the same child process with jemalloc
+//! preloaded (`LD_PRELOAD`), so that it serves librdkafka's C allocations
+//! as well as Rust's: what an application gets by doing the same.
+
+use std::path::PathBuf;
+
+use super::System;
+
+/// Where Debian's `libjemalloc2` (and most distributions') puts the library.
+const JEMALLOC_PATHS: [&str; 3] = [
+    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib64/libjemalloc.so.2",
+];
+
+/// A system and whether its process runs with jemalloc preloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Contender {
+    pub(crate) system: System,
+    pub(crate) jemalloc: bool,
+}
+
+impl Contender {
+    /// `system` on the default allocator.
+    pub(crate) const fn plain(system: System) -> Self {
+        Contender {
+            system,
+            jemalloc: false,
+        }
+    }
+
+    /// `system` with jemalloc preloaded.
+    pub(crate) const fn with_jemalloc(system: System) -> Self {
+        Contender {
+            system,
+            jemalloc: true,
+        }
+    }
+
+    /// The name `--systems` knows it by: the system's, with `+jemalloc`.
+    pub(crate) fn name(self) -> String {
+        if self.jemalloc {
+            format!("{}+jemalloc", self.system.name())
+        } else {
+            self.system.name().to_string()
+        }
+    }
+
+    /// Whether `name` (as `--systems` takes it) names a contender. Quix
+    /// runs in Python, outside this benchmark's choice of allocator.
+    pub(crate) fn is_name(name: &str) -> bool {
+        match name.strip_suffix("+jemalloc") {
+            Some(system) => System::from_name(system).is_some_and(|s| s != System::Quix),
+            None => System::from_name(name).is_some(),
+        }
+    }
+
+    /// The row's label.
+    pub(crate) fn label(self, threads: usize) -> String {
+        let label = self.system.label(threads);
+        if self.jemalloc {
+            format!("{label}, jemalloc")
+        } else {
+            label
+        }
+    }
+}
+
+/// The jemalloc library to preload: `BENCH_JEMALLOC` if set, else the
+/// first of the usual places that holds it; `None` if that file is missing
+/// (the loader would run the child without it and say so only on stderr).
+pub(crate) fn jemalloc_library() -> Option<PathBuf> {
+    let path = match std::env::var_os("BENCH_JEMALLOC") {
+        Some(path) => PathBuf::from(path),
+        None => JEMALLOC_PATHS
+            .iter()
+            .map(PathBuf::from)
+            .find(|path| path.exists())?,
+    };
+    path.is_file().then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_say_the_system_and_the_allocator() {
+        assert_eq!(Contender::plain(System::Floor).name(), "floor");
+        assert_eq!(
+            Contender::with_jemalloc(System::StreamsWithoutIds).name(),
+            "streams-without-ids+jemalloc"
+        );
+        assert!(Contender::is_name("streams+jemalloc"));
+        assert!(Contender::is_name("quix"));
+        assert!(!Contender::is_name("quix+jemalloc"));
+        assert!(!Contender::is_name("flor"));
+        assert!(Contender::with_jemalloc(System::Floor)
+            .label(2)
+            .ends_with(", jemalloc"));
+    }
+}
