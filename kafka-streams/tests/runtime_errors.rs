@@ -130,3 +130,60 @@ fn piping_into_a_topic_the_topology_does_not_read_is_an_error() {
     let err = input.pipe_input("k".to_string(), 1).unwrap_err();
     assert!(err.to_string().contains("elsewhere"), "{err}");
 }
+
+use kafka_streams::state::{KeyValueStore, ReadOnlyKeyValueStore, StoreBuilder};
+
+/// Adds 1 under the record's key in the store its value names.
+struct CountInNamedStore;
+
+impl kafka_streams::processor::Processor<String, String, String, String> for CountInNamedStore {
+    fn process(
+        &mut self,
+        record: kafka_streams::processor::Record<String, String>,
+        ctx: &mut kafka_streams::processor::ProcessorContext<'_, String, String>,
+    ) -> kafka_streams::Result<()> {
+        let (Some(key), Some(store)) = (record.key(), record.value()) else {
+            return Ok(());
+        };
+        let mut store = ctx.key_value_store::<String, i64>(store)?;
+        let count = store.get(key)?.unwrap_or(0) + 1;
+        store.put(key, &count)
+    }
+}
+
+#[test]
+fn each_store_lookup_finds_the_store_named_and_only_a_connected_one() {
+    let builder = StreamsBuilder::new();
+    for name in ["a", "b", "elsewhere"] {
+        builder.add_state_store(StoreBuilder::<String, i64>::key_value(name));
+    }
+    builder
+        .stream::<String, String>("in", Consumed::default())
+        .process(|| CountInNamedStore, &["a", "b"]);
+    let driver = TopologyTestDriver::new(builder.build().unwrap()).unwrap();
+    let input = driver.create_input_topic("in", StringSerde, StringSerde);
+    // The processor's lookups alternate between its two stores.
+    for store in ["a", "b", "b", "a", "a", "b", "a"] {
+        input
+            .pipe_input("k".to_string(), store.to_string())
+            .unwrap();
+    }
+    let count = |store: &str| {
+        driver
+            .key_value_store::<String, i64>(store)
+            .unwrap()
+            .get(&"k".to_string())
+            .unwrap()
+    };
+    assert_eq!((count("a"), count("b")), (Some(4), Some(3)));
+    // A store the processor is not connected to stays out of reach, also
+    // right after a lookup of a connected one.
+    let err = input
+        .pipe_input("k".to_string(), "elsewhere".to_string())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Processor { message, .. } if message.contains("not connected to state store `elsewhere`")),
+        "{err:?}"
+    );
+    assert_eq!((count("a"), count("b")), (Some(4), Some(3)));
+}

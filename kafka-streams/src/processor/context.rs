@@ -7,7 +7,8 @@ use super::erased::{fan_out, Env};
 use super::punctuation::{interval_ms, Schedule};
 use super::{Data, PunctuationId, PunctuationType, Record};
 use crate::error::{Error, RecordOrigin, Result};
-use crate::state::{KeyValueStoreHandle, SessionStoreHandle, WindowStoreHandle};
+use crate::state::{KeyValueStoreHandle, SessionStoreHandle, StoreSlot, WindowStoreHandle};
+use crate::task::Lookup;
 
 /// The context of one processor, typed by what it forwards (`KOut`, `VOut`).
 ///
@@ -90,8 +91,7 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
         &mut self,
         name: &str,
     ) -> Result<KeyValueStoreHandle<'_, K, V>> {
-        self.check_connected(name)?;
-        self.env.core.store_mut(name)?.key_value_mut::<K, V>()
+        self.connected_store(name)?.key_value_mut::<K, V>()
     }
 
     /// A window store this processor is connected to, typed by its key
@@ -101,8 +101,7 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
         &mut self,
         name: &str,
     ) -> Result<WindowStoreHandle<'_, K, V>> {
-        self.check_connected(name)?;
-        self.env.core.store_mut(name)?.window_mut::<K, V>()
+        self.connected_store(name)?.window_mut::<K, V>()
     }
 
     /// A session store this processor is connected to, typed by its key
@@ -112,8 +111,7 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
         &mut self,
         name: &str,
     ) -> Result<SessionStoreHandle<'_, K, V>> {
-        self.check_connected(name)?;
-        self.env.core.store_mut(name)?.session_mut::<K, V>()
+        self.connected_store(name)?.session_mut::<K, V>()
     }
 
     /// How many keys this processor may hold back in a record cache
@@ -131,15 +129,21 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
         }
     }
 
-    fn check_connected(&self, name: &str) -> Result<()> {
+    /// The store `name`, which this processor must be connected to.
+    fn connected_store(&mut self, name: &str) -> Result<&mut StoreSlot> {
         let node = self.env.topology.node(self.env.node);
-        if !node.stores().iter().any(|s| s == name) {
-            return Err(Error::StoreNotConnected {
+        let connected = || node.stores().iter().any(|s| s == name);
+        match self.env.core.stores.lookup(self.env.node, name, connected) {
+            Lookup::Found(slot) => Ok(slot),
+            Lookup::NotConnected => Err(Error::StoreNotConnected {
                 processor: node.name().to_string(),
                 store: name.to_string(),
-            });
+            }),
+            Lookup::Unknown { available } => Err(Error::UnknownStore {
+                store: name.to_string(),
+                available,
+            }),
         }
-        Ok(())
     }
 
     /// Counts the current record as dropped (the task's `dropped_records`

@@ -1,7 +1,6 @@
 //! The state of a task that its processors reach through their context.
 
-use std::collections::BTreeMap;
-
+use super::stores::TaskStores;
 use crate::error::{Error, RecordOrigin, Result};
 use crate::processor::Schedule;
 use crate::state::StoreSlot;
@@ -11,7 +10,7 @@ use crate::state::StoreSlot;
 pub(crate) struct TaskCore {
     pub(crate) application_id: String,
     pub(crate) partition: i32,
-    pub(crate) stores: BTreeMap<String, StoreSlot>,
+    pub(crate) stores: TaskStores,
     pub(crate) schedules: Vec<Schedule>,
     pub(crate) next_schedule_id: u64,
     pub(crate) stream_time: Option<i64>,
@@ -31,7 +30,7 @@ impl TaskCore {
     fn unknown(&self, name: &str) -> Error {
         Error::UnknownStore {
             store: name.to_string(),
-            available: self.stores.keys().cloned().collect(),
+            available: self.stores.names().map(str::to_string).collect(),
         }
     }
 
@@ -40,7 +39,7 @@ impl TaskCore {
     }
 
     pub(crate) fn store_mut(&mut self, name: &str) -> Result<&mut StoreSlot> {
-        if !self.stores.contains_key(name) {
+        if self.stores.get(name).is_none() {
             return Err(self.unknown(name));
         }
         self.stores

@@ -33,6 +33,7 @@
 
 mod core;
 mod records;
+mod stores;
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -43,6 +44,7 @@ use rustc_hash::FxHashMap;
 
 pub(crate) use self::core::TaskCore;
 pub(crate) use records::{OwnedSourceRecord, SinkRecord, SourceRecord};
+pub(crate) use stores::Lookup;
 
 use crate::error::{Error, RecordOrigin, Result};
 use crate::processor::erased::{AnyRecord, Env, ErasedProcessor, Outbox};
@@ -83,7 +85,7 @@ impl std::fmt::Debug for StreamTask {
         f.debug_struct("StreamTask")
             .field("subtopology", &self.subtopology)
             .field("partition", &self.core.partition)
-            .field("stores", &self.core.stores.keys().collect::<Vec<_>>())
+            .field("stores", &self.core.stores.names().collect::<Vec<_>>())
             .field("stream_time", &self.core.stream_time)
             .field("buffered_output", &self.output.len())
             .finish()
@@ -172,7 +174,7 @@ impl StreamTask {
                 NodeKind::Sink { .. } => {}
             }
         }
-        let mut stores = BTreeMap::new();
+        let mut stores = stores::TaskStores::default();
         let mut changelogs = BTreeMap::new();
         for name in sub.store_names() {
             let spec = topology
@@ -270,7 +272,7 @@ impl StreamTask {
 
     /// The names of this task's stores.
     pub(crate) fn store_names(&self) -> impl Iterator<Item = &str> {
-        self.core.stores.keys().map(String::as_str)
+        self.core.stores.names()
     }
 
     /// The store a changelog topic (full name) belongs to.
@@ -364,7 +366,7 @@ impl StreamTask {
         if self
             .core
             .stores
-            .values()
+            .slots()
             .any(|s| s.changelog_pending() >= MAX_PENDING_CHANGELOG)
         {
             self.flush_changelogs();

@@ -1,0 +1,113 @@
+//! A task's stores by name, and which store each processor asked for last.
+//!
+//! Processors look their stores up by name for every record
+//! (`ctx.key_value_store("counts")`). A task holds a few stores, kept in
+//! name order; each node remembers the name it asked for last and where
+//! that store is, so the lookup for a record costs one name compare.
+
+use crate::state::StoreSlot;
+use crate::topology::NodeId;
+
+/// The stores of one task.
+#[derive(Debug, Default)]
+pub(crate) struct TaskStores {
+    /// By name, in name order.
+    entries: Vec<(String, StoreSlot)>,
+    /// Per node: the name it last looked up, and that store's index.
+    last_lookup: Vec<Option<(String, usize)>>,
+}
+
+impl TaskStores {
+    /// Adds the store `name` (replacing one of the same name).
+    pub(crate) fn insert(&mut self, name: String, slot: StoreSlot) {
+        match self.index_of(&name) {
+            Some(index) => self.entries[index].1 = slot,
+            None => {
+                self.entries.push((name, slot));
+                self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+                // Indexes moved.
+                self.last_lookup.clear();
+            }
+        }
+    }
+
+    /// The names, in order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Every store.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = &StoreSlot> {
+        self.entries.iter().map(|(_, slot)| slot)
+    }
+
+    /// Every store with its name, in name order.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut StoreSlot)> {
+        self.entries
+            .iter_mut()
+            .map(|(name, slot)| (name.as_str(), slot))
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&StoreSlot> {
+        self.index_of(name).map(|index| &self.entries[index].1)
+    }
+
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut StoreSlot> {
+        let index = self.index_of(name)?;
+        Some(&mut self.entries[index].1)
+    }
+
+    fn index_of(&self, name: &str) -> Option<usize> {
+        self.entries
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+    }
+
+    /// The store `node` looks up as `name`: from what it looked up last
+    /// when the name is the same, else found and remembered, once
+    /// `connected` (the check that `node` may use it) says yes.
+    pub(crate) fn lookup(
+        &mut self,
+        node: NodeId,
+        name: &str,
+        connected: impl FnOnce() -> bool,
+    ) -> Lookup<'_> {
+        let remembered = self
+            .last_lookup
+            .get(node)
+            .and_then(Option::as_ref)
+            .filter(|(last, _)| last == name)
+            .map(|&(_, index)| index);
+        let index = match remembered {
+            Some(index) => index,
+            None => {
+                if !connected() {
+                    return Lookup::NotConnected;
+                }
+                let Some(index) = self.index_of(name) else {
+                    return Lookup::Unknown {
+                        available: self.names().map(str::to_string).collect(),
+                    };
+                };
+                if self.last_lookup.len() <= node {
+                    self.last_lookup.resize(node + 1, None);
+                }
+                self.last_lookup[node] = Some((name.to_string(), index));
+                index
+            }
+        };
+        Lookup::Found(&mut self.entries[index].1)
+    }
+}
+
+/// What [`TaskStores::lookup`] found.
+#[derive(Debug)]
+pub(crate) enum Lookup<'a> {
+    Found(&'a mut StoreSlot),
+    /// The node is not connected to a store of that name.
+    NotConnected,
+    /// The task has no store of that name; it has these.
+    Unknown {
+        available: Vec<String>,
+    },
+}
