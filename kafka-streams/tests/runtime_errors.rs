@@ -3,6 +3,7 @@
 
 use kafka_client::Headers;
 use kafka_streams::serde::{LongSerde, StringSerde};
+use kafka_streams::state::{KeyValueStore, ReadOnlyKeyValueStore, StoreBuilder};
 use kafka_streams::test_driver::TopologyTestDriver;
 use kafka_streams::time::ValueTimestamp;
 use kafka_streams::{
@@ -131,8 +132,6 @@ fn piping_into_a_topic_the_topology_does_not_read_is_an_error() {
     assert!(err.to_string().contains("elsewhere"), "{err}");
 }
 
-use kafka_streams::state::{KeyValueStore, ReadOnlyKeyValueStore, StoreBuilder};
-
 /// Adds 1 under the record's key in the store its value names.
 struct CountInNamedStore;
 
@@ -186,4 +185,35 @@ fn each_store_lookup_finds_the_store_named_and_only_a_connected_one() {
         "{err:?}"
     );
     assert_eq!((count("a"), count("b")), (Some(4), Some(3)));
+}
+
+#[test]
+fn a_store_another_processor_just_used_is_not_reachable_unconnected() {
+    let builder = StreamsBuilder::new();
+    for name in ["a", "b"] {
+        builder.add_state_store(StoreBuilder::<String, i64>::key_value(name));
+    }
+    let stream = builder.stream::<String, String>("in", Consumed::default());
+    // Both get every record, the first one first.
+    stream.process(|| CountInNamedStore, &["a", "b"]);
+    stream.process(|| CountInNamedStore, &["b"]);
+    let driver = TopologyTestDriver::new(builder.build().unwrap()).unwrap();
+    let input = driver.create_input_topic("in", StringSerde, StringSerde);
+    input.pipe_input("k".to_string(), "b".to_string()).unwrap();
+    let count = |store: &str| {
+        driver
+            .key_value_store::<String, i64>(store)
+            .unwrap()
+            .get(&"k".to_string())
+            .unwrap()
+    };
+    assert_eq!(count("b"), Some(2), "both processors counted in b");
+    // The first processor finds `a`; the second, right after it, must not.
+    let err = input
+        .pipe_input("k".to_string(), "a".to_string())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Processor { message, .. } if message.contains("not connected to state store `a`")),
+        "{err:?}"
+    );
 }

@@ -9,7 +9,8 @@
 //! preloaded (`LD_PRELOAD`), so that it serves librdkafka's C allocations
 //! as well as Rust's: what an application gets by doing the same.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use super::System;
 
@@ -53,15 +54,6 @@ impl Contender {
         }
     }
 
-    /// Whether `name` (as `--systems` takes it) names a contender. Quix
-    /// runs in Python, outside this benchmark's choice of allocator.
-    pub(crate) fn is_name(name: &str) -> bool {
-        match name.strip_suffix("+jemalloc") {
-            Some(system) => System::from_name(system).is_some_and(|s| s != System::Quix),
-            None => System::from_name(name).is_some(),
-        }
-    }
-
     /// The row's label.
     pub(crate) fn label(self, threads: usize) -> String {
         let label = self.system.label(threads);
@@ -71,6 +63,18 @@ impl Contender {
             label
         }
     }
+}
+
+/// `LD_PRELOAD` for a child run with `library` preloaded, after whatever
+/// this process was started with.
+pub(crate) fn preload_with(library: &Path) -> OsString {
+    let mut preload = OsString::new();
+    if let Some(inherited) = std::env::var_os("LD_PRELOAD").filter(|p| !p.is_empty()) {
+        preload.push(inherited);
+        preload.push(":");
+    }
+    preload.push(library);
+    preload
 }
 
 /// The jemalloc library to preload: `BENCH_JEMALLOC` if set, else the
@@ -98,10 +102,6 @@ mod tests {
             Contender::with_jemalloc(System::StreamsWithoutIds).name(),
             "streams-without-ids+jemalloc"
         );
-        assert!(Contender::is_name("streams+jemalloc"));
-        assert!(Contender::is_name("quix"));
-        assert!(!Contender::is_name("quix+jemalloc"));
-        assert!(!Contender::is_name("flor"));
         assert!(Contender::with_jemalloc(System::Floor)
             .label(2)
             .ends_with(", jemalloc"));

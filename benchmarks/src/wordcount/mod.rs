@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC, STORE};
 use kafka_client::{Admin, NewTopic};
 
-use self::contender::{jemalloc_library, Contender};
+use self::contender::{jemalloc_library, preload_with, Contender};
 use self::input::{Expected, Lines};
 use self::outcome::Outcome;
 use crate::cluster::{partitions_for, BenchCluster};
@@ -43,28 +43,6 @@ pub(crate) enum System {
 }
 
 impl System {
-    /// Every system's name, as `--systems` takes it.
-    pub(crate) const NAMES: [&'static str; 5] = [
-        "floor",
-        "streams",
-        "hop-floor",
-        "streams-without-ids",
-        "quix",
-    ];
-
-    /// The system `--systems` calls `name`.
-    pub(crate) fn from_name(name: &str) -> Option<System> {
-        [
-            System::Floor,
-            System::Streams,
-            System::HopFloor,
-            System::StreamsWithoutIds,
-            System::Quix,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
-    }
-
     /// The name `--systems` knows this system by.
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -117,8 +95,11 @@ pub(crate) async fn run(
         let note = "The +jemalloc rows were skipped: no libjemalloc.so.2 found \
                     (`apt-get install libjemalloc2`, or set BENCH_JEMALLOC to its path)."
             .to_string();
-        eprintln!("benchmarks: {note}");
-        NOTES.lock().unwrap_or_else(|p| p.into_inner()).push(note);
+        let mut notes = NOTES.lock().unwrap_or_else(|p| p.into_inner());
+        if !notes.contains(&note) {
+            eprintln!("benchmarks: {note}");
+            notes.push(note);
+        }
     }
     let expected = tokio::task::spawn_blocking(move || Expected::of(lines)).await?;
     // On the embedded cluster each run gets a fresh cluster and its input is
@@ -160,7 +141,7 @@ pub(crate) async fn run(
                     let mut command =
                         child_command(kind, cluster, &group, &expected, plan.threads)?;
                     if let Some(library) = preload {
-                        command.env("LD_PRELOAD", library);
+                        command.env("LD_PRELOAD", preload_with(library));
                     }
                     run_child(command).await?
                 }
@@ -387,7 +368,7 @@ async fn fed_run(
     }
     let mut command = child_command(kind, &cluster, group, expected, threads)?;
     if let Some(library) = preload {
-        command.env("LD_PRELOAD", library);
+        command.env("LD_PRELOAD", preload_with(library));
     }
     command.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let child = command.spawn()?;

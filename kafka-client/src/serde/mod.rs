@@ -86,7 +86,8 @@ pub trait Serializer<T: ?Sized>: Send + Sync + 'static {
     /// it clears first), so that a caller serializing many values can reuse
     /// one buffer. The default copies what
     /// [`serialize_borrowed`](Self::serialize_borrowed) gives; the serdes
-    /// of this crate write in place.
+    /// of this crate write in place. After an error, what `buf` holds is
+    /// unspecified.
     ///
     /// ```
     /// use kafka_client::serde::{LongSerde, Serializer};

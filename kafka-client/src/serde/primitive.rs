@@ -163,24 +163,65 @@ mod tests {
         let word = String::from("kafka");
         let lent = StringSerde.serialize_borrowed("t", &word).unwrap();
         assert!(matches!(lent, Cow::Borrowed(b) if b.as_ptr() == word.as_ptr()));
-        let mut buf = b"left over from before".to_vec();
+        let lent = Serializer::<str>::serialize_borrowed(&StringSerde, "t", "ka").unwrap();
+        assert!(matches!(lent, Cow::Borrowed(b"ka")));
+        let mut buf = Vec::with_capacity(64);
+        buf.extend_from_slice(b"left over from before");
+        let room = buf.as_ptr();
+        let check = |buf: &Vec<u8>, expected: &[u8]| {
+            assert_eq!(buf.as_slice(), expected);
+            assert_eq!(buf.as_ptr(), room, "written in place, not reallocated");
+        };
         StringSerde.serialize_into("t", &word, &mut buf).unwrap();
-        assert_eq!(buf, b"kafka");
+        check(&buf, b"kafka");
         LongSerde.serialize_into("t", &258, &mut buf).unwrap();
-        assert_eq!(buf, [0, 0, 0, 0, 0, 0, 1, 2]);
+        check(&buf, &[0, 0, 0, 0, 0, 0, 1, 2]);
         IntSerde.serialize_into("t", &-1, &mut buf).unwrap();
-        assert_eq!(buf, [0xff; 4]);
+        check(&buf, &[0xff; 4]);
+        DoubleSerde.serialize_into("t", &1.0, &mut buf).unwrap();
+        check(&buf, &1.0f64.to_be_bytes());
         BytesSerde
             .serialize_into("t", &vec![4u8], &mut buf)
             .unwrap();
-        assert_eq!(buf, [4]);
+        check(&buf, &[4]);
         let json = crate::serde::Json::<Vec<i32>>::default();
         json.serialize_into("t", &vec![1, 2], &mut buf).unwrap();
-        assert_eq!(buf, b"[1,2]");
-        // Through the shared, type-erased serde too.
-        let shared = crate::serde::SharedSerde::new(LongSerde);
+        check(&buf, b"[1,2]");
+    }
+
+    /// Writes a marker through `serialize_into`, unlike `serialize`.
+    struct Marked;
+
+    impl Serializer<i64> for Marked {
+        fn serialize(&self, _topic: &str, _value: &i64) -> Result<Vec<u8>, SerdeError> {
+            Ok(b"plain".to_vec())
+        }
+
+        fn serialize_into(
+            &self,
+            _topic: &str,
+            _value: &i64,
+            buf: &mut Vec<u8>,
+        ) -> Result<(), SerdeError> {
+            buf.clear();
+            buf.extend_from_slice(b"into");
+            Ok(())
+        }
+    }
+
+    impl Deserializer<i64> for Marked {
+        fn deserialize(&self, _topic: &str, _bytes: &[u8]) -> Result<i64, SerdeError> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn the_shared_serde_forwards_serialize_into() {
+        let shared = crate::serde::SharedSerde::new(Marked);
+        let mut buf = Vec::new();
         shared.serialize_into("t", &1, &mut buf).unwrap();
-        assert_eq!(buf, [0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(buf, b"into");
+        assert_eq!(shared.serialize("t", &1).unwrap(), b"plain");
     }
 
     #[test]

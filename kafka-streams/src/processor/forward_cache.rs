@@ -8,6 +8,8 @@
 //! forwarding waits. The test driver flushes after every input record, so
 //! there one input record still gives its updates at once.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
@@ -41,14 +43,15 @@ pub(crate) enum CachePlace {
 impl<K: Data, V: Data> ForwardCache<K, V> {
     /// Where an update of the key serialized as `key` goes: forwarded at
     /// once when `capacity` is 0 (no cache), else over the update of that
-    /// key already waiting, else into a new entry. Only a new key is copied.
-    pub(crate) fn place(&self, capacity: usize, key: &[u8]) -> CachePlace {
+    /// key already waiting, else into a new entry. Only a new key is kept
+    /// (copied if it was lent).
+    pub(crate) fn place(&self, capacity: usize, key: Cow<'_, [u8]>) -> CachePlace {
         if capacity == 0 {
             return CachePlace::Forward;
         }
-        match self.pending.get_index_of(key) {
+        match self.pending.get_index_of(&*key) {
             Some(index) => CachePlace::Waiting(index),
-            None => CachePlace::New(key.to_vec()),
+            None => CachePlace::New(key.into_owned()),
         }
     }
 
@@ -70,8 +73,10 @@ impl<K: Data, V: Data> ForwardCache<K, V> {
     }
 
     /// Keeps `record` at `place`; gives it back when it must be forwarded
-    /// at once. An update of a key already waiting replaces it but keeps
-    /// its old value (what downstream last saw).
+    /// at once (or when `place` no longer names a waiting update, which
+    /// `place` and `put_at` on the same key in a row rule out: forwarding
+    /// it then loses nothing). An update of a key already waiting replaces
+    /// it but keeps its old value (what downstream last saw).
     fn keep(
         &mut self,
         place: CachePlace,
@@ -80,13 +85,15 @@ impl<K: Data, V: Data> ForwardCache<K, V> {
         match place {
             CachePlace::Forward => return Some(record),
             CachePlace::Waiting(index) => {
-                if let Some((_, earlier)) = self.pending.get_index_mut(index) {
-                    let seen = earlier.value.as_mut().and_then(|change| change.old.take());
-                    if let Some(change) = record.value.as_mut() {
-                        change.old = seen;
-                    }
-                    *earlier = record;
+                let Some((_, earlier)) = self.pending.get_index_mut(index) else {
+                    debug_assert!(false, "no update waits at index {index}");
+                    return Some(record);
+                };
+                let seen = earlier.value.as_mut().and_then(|change| change.old.take());
+                if let Some(change) = record.value.as_mut() {
+                    change.old = seen;
                 }
+                *earlier = record;
             }
             CachePlace::New(key) => {
                 self.pending.insert(key, record);
@@ -129,7 +136,7 @@ mod tests {
     /// Keeps `record` where the cache places its key.
     fn put(cache: &mut ForwardCache<String, i64>, record: Record<String, Change<i64>>) {
         let key = record.key().cloned().unwrap_or_default();
-        let place = cache.place(100, key.as_bytes());
+        let place = cache.place(100, Cow::Borrowed(key.as_bytes()));
         if let CachePlace::New(bytes) = &place {
             assert_eq!(bytes, key.as_bytes(), "a new key is copied");
         }
@@ -139,11 +146,17 @@ mod tests {
     #[test]
     fn keeps_the_latest_value_and_the_first_old_value_per_key() {
         let mut cache = ForwardCache::default();
-        assert!(matches!(cache.place(0, b"a"), CachePlace::Forward));
+        assert!(matches!(
+            cache.place(0, Cow::Borrowed(b"a")),
+            CachePlace::Forward
+        ));
         put(&mut cache, update("a", 1, None, 10));
         put(&mut cache, update("b", 5, Some(4), 11));
         put(&mut cache, update("a", 2, Some(1), 12));
-        assert!(matches!(cache.place(100, b"a"), CachePlace::Waiting(0)));
+        assert!(matches!(
+            cache.place(100, Cow::Borrowed(b"a")),
+            CachePlace::Waiting(0)
+        ));
         put(&mut cache, update("a", 3, Some(2), 13));
         assert_eq!(cache.len(), 2);
         let waiting: Vec<_> = cache.pending.drain(..).map(|(_, r)| r).collect();

@@ -46,8 +46,8 @@ pub struct InMemoryKeyValueStore {
     free: Vec<usize>,
     /// The changes since the last `take_changed`, while tracking is on.
     changes: Option<ChangeMarks>,
-    /// The buffer of the last value an update replaced, handed to the next
-    /// update to write into.
+    /// The buffer updates write new values into before they are copied
+    /// into their slot (see [`keep_scratch`]).
     spare: Vec<u8>,
 }
 
@@ -99,6 +99,23 @@ impl ChangeMarks {
             _ if self.recording => self.keys.push(key.to_vec()),
             _ => {}
         }
+    }
+}
+
+/// How much more room than twice its value's size a slot's buffer may
+/// keep after an update.
+const SLACK: usize = 64;
+
+/// The largest scratch buffer a store keeps between updates; a larger one
+/// (after a large value) is given back.
+const MAX_SCRATCH: usize = 64 * 1024;
+
+/// The scratch buffer to keep for the next update.
+fn keep_scratch(scratch: Vec<u8>) -> Vec<u8> {
+    if scratch.capacity() > MAX_SCRATCH {
+        Vec::new()
+    } else {
+        scratch
     }
 }
 
@@ -162,23 +179,36 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
     }
 
     fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
-        let mut value = std::mem::take(&mut self.spare);
-        value.clear();
+        // The new value is written into the store's scratch buffer, then
+        // copied into the key's own buffer: each slot keeps a buffer sized
+        // by its own values (a buffer passed from key to key would leave
+        // every slot as large as the largest value).
+        let mut scratch = std::mem::take(&mut self.spare);
+        scratch.clear();
         let slot = match self.index.get(key) {
             Some(&slot) => {
-                if !update(Some(&self.slots[slot]), &mut value) {
-                    self.spare = value;
+                if !update(Some(&self.slots[slot]), &mut scratch) {
+                    self.spare = keep_scratch(scratch);
                     return;
                 }
-                // The replaced value's buffer serves the next update.
-                self.spare = std::mem::replace(&mut self.slots[slot], value);
+                let stored = &mut self.slots[slot];
+                if stored.capacity() > 2 * scratch.len() + SLACK {
+                    // Much smaller than before: give the room back.
+                    *stored = scratch.as_slice().to_vec();
+                } else {
+                    stored.clear();
+                    stored.extend_from_slice(&scratch);
+                }
+                self.spare = keep_scratch(scratch);
                 slot
             }
             None => {
-                if !update(None, &mut value) {
-                    self.spare = value;
+                if !update(None, &mut scratch) {
+                    self.spare = keep_scratch(scratch);
                     return;
                 }
+                let value = scratch.as_slice().to_vec();
+                self.spare = keep_scratch(scratch);
                 self.insert_new(key, value)
             }
         };
@@ -273,6 +303,38 @@ mod tests {
         logged.update(b"k", &mut bump);
         assert!(logged.drain().is_empty(), "no change, nothing logged");
         assert_eq!(logged.get(b"k"), Some(&[3u8][..]));
+    }
+
+    #[test]
+    fn updates_keep_each_slot_sized_by_its_own_values() {
+        let mut s = InMemoryKeyValueStore::new();
+        let write = |s: &mut InMemoryKeyValueStore, key: &[u8], len: usize| {
+            s.update(key, &mut |_, out| {
+                assert!(out.is_empty(), "the buffer comes empty");
+                out.resize(len, 7);
+                true
+            });
+        };
+        // A large value updated between updates of small ones: no small
+        // key ends up with the large key's buffer.
+        for round in 0..50u8 {
+            write(&mut s, b"large", 4096);
+            write(&mut s, &[b's', round % 10], 8);
+        }
+        for k in 0..10u8 {
+            let slot = s.index[&[b's', k][..]];
+            assert_eq!(s.slots[slot], vec![7; 8]);
+            assert!(s.slots[slot].capacity() <= 2 * 8 + SLACK, "key {k}");
+        }
+        // A value that shrinks gives its room back.
+        write(&mut s, b"large", 4);
+        let slot = s.index[&b"large"[..]];
+        assert_eq!(s.slots[slot], vec![7; 4]);
+        assert!(s.slots[slot].capacity() <= 2 * 4 + SLACK);
+        // The scratch buffer is not kept after a very large value.
+        write(&mut s, b"huge", MAX_SCRATCH + 1);
+        assert_eq!(s.spare.capacity(), 0);
+        assert_eq!(s.get(b"huge").map(<[u8]>::len), Some(MAX_SCRATCH + 1));
     }
 
     /// Random operations on the store and on a `BTreeMap` give the same

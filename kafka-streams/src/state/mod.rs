@@ -69,9 +69,9 @@ pub type BytesIter<'a> = Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>;
 
 /// What [`KeyValueBytesStore::update`] makes of a key's present value
 /// (`None` when absent): it writes the new value into the buffer it is
-/// given (empty) and returns `true`, or returns `false` to leave the value
-/// as it is. The store may hand out a buffer it kept from an earlier
-/// value, so that updating a key allocates nothing.
+/// given (always empty) and returns `true`, or returns `false` to leave the
+/// value as it is. A store may hand out a buffer it keeps between updates,
+/// so that updating a key allocates nothing.
 pub type ValueUpdate<'a> = dyn FnMut(Option<&[u8]>, &mut Vec<u8>) -> bool + 'a;
 
 /// A key-value store on serialized keys and values, ordered by key bytes.
@@ -87,9 +87,10 @@ pub trait KeyValueBytesStore: Send + std::fmt::Debug {
         self.put(key.to_vec(), value);
     }
     /// Replaces the value under `key` with what `update` makes of the
-    /// present one (`None` when absent); an `update` that returns `false`
-    /// leaves the store as it is. A store that can find the key once for
-    /// both, or reuse the buffer of the value it replaces, overrides this.
+    /// present one (`None` when absent): `update` writes the new value into
+    /// the buffer it gets, which must be empty, and returns `true`; if it
+    /// returns `false` the store stays as it was. A store that can find the
+    /// key once for both, or reuse a buffer, overrides this.
     fn update(&mut self, key: &[u8], update: &mut ValueUpdate<'_>) {
         let mut value = Vec::new();
         if update(self.get(key), &mut value) {

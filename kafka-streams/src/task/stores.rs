@@ -2,8 +2,8 @@
 //!
 //! Processors look their stores up by name for every record
 //! (`ctx.key_value_store("counts")`). A task holds a few stores, kept in
-//! name order; each node remembers the name it asked for last and where
-//! that store is, so the lookup for a record costs one name compare.
+//! name order; each node remembers which store it asked for last, so the
+//! lookup for a record costs one name compare (against that store's name).
 
 use crate::state::StoreSlot;
 use crate::topology::NodeId;
@@ -13,8 +13,8 @@ use crate::topology::NodeId;
 pub(crate) struct TaskStores {
     /// By name, in name order.
     entries: Vec<(String, StoreSlot)>,
-    /// Per node: the name it last looked up, and that store's index.
-    last_lookup: Vec<Option<(String, usize)>>,
+    /// Per node: the index of the store it last looked up.
+    last_lookup: Vec<Option<usize>>,
 }
 
 impl TaskStores {
@@ -48,10 +48,12 @@ impl TaskStores {
             .map(|(name, slot)| (name.as_str(), slot))
     }
 
+    /// The store `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&StoreSlot> {
         self.index_of(name).map(|index| &self.entries[index].1)
     }
 
+    /// The store `name`, to write to.
     pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut StoreSlot> {
         let index = self.index_of(name)?;
         Some(&mut self.entries[index].1)
@@ -75,9 +77,9 @@ impl TaskStores {
         let remembered = self
             .last_lookup
             .get(node)
-            .and_then(Option::as_ref)
-            .filter(|(last, _)| last == name)
-            .map(|&(_, index)| index);
+            .copied()
+            .flatten()
+            .filter(|&index| self.entries.get(index).is_some_and(|(n, _)| n == name));
         let index = match remembered {
             Some(index) => index,
             None => {
@@ -92,7 +94,7 @@ impl TaskStores {
                 if self.last_lookup.len() <= node {
                     self.last_lookup.resize(node + 1, None);
                 }
-                self.last_lookup[node] = Some((name.to_string(), index));
+                self.last_lookup[node] = Some(index);
                 index
             }
         };
@@ -103,11 +105,10 @@ impl TaskStores {
 /// What [`TaskStores::lookup`] found.
 #[derive(Debug)]
 pub(crate) enum Lookup<'a> {
+    /// The store.
     Found(&'a mut StoreSlot),
     /// The node is not connected to a store of that name.
     NotConnected,
     /// The task has no store of that name; it has these.
-    Unknown {
-        available: Vec<String>,
-    },
+    Unknown { available: Vec<String> },
 }

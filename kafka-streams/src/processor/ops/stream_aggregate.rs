@@ -37,8 +37,7 @@ impl<K: Data, V: Data, VA: Data> Processor<K, V, K, Change<VA>> for StreamAggreg
         let key_bytes = store.key_bytes(key)?;
         let step = &self.step;
         let (old, new) = store.update_serialized(&key_bytes, |old| step(key, value, old))?;
-        let place = self.cache.place(capacity, &key_bytes);
-        drop(key_bytes);
+        let place = self.cache.place(capacity, key_bytes);
         let (key, _, timestamp, headers) = record.into_parts();
         let update = Record {
             key,

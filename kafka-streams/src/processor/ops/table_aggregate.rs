@@ -53,8 +53,7 @@ impl<K: Data, V: Data, VA: Data> Processor<K, Change<V>, K, Change<VA>>
         if agg.is_none() && old.is_none() {
             return Ok(());
         }
-        let place = self.cache.place(capacity, &key_bytes);
-        drop(key_bytes);
+        let place = self.cache.place(capacity, key_bytes);
         let update = record.with_value(Some(Change::new(agg, old)));
         self.cache.put_at(place, capacity, update, ctx);
         Ok(())
