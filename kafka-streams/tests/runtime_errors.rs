@@ -150,6 +150,24 @@ impl kafka_streams::processor::Processor<String, String, String, String> for Cou
     }
 }
 
+/// What store `store` holds under `k`.
+fn count_of_k(driver: &TopologyTestDriver, store: &str) -> Option<i64> {
+    driver
+        .key_value_store::<String, i64>(store)
+        .unwrap()
+        .get(&"k".to_string())
+        .unwrap()
+}
+
+/// `err` is a processor's failure to reach `store`, which it is not connected to.
+fn assert_not_connected(err: &Error, store: &str) {
+    let expected = format!("not connected to state store `{store}`");
+    assert!(
+        matches!(err, Error::Processor { message, .. } if message.contains(&expected)),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn each_store_lookup_finds_the_store_named_and_only_a_connected_one() {
     let builder = StreamsBuilder::new();
@@ -167,23 +185,14 @@ fn each_store_lookup_finds_the_store_named_and_only_a_connected_one() {
             .pipe_input("k".to_string(), store.to_string())
             .unwrap();
     }
-    let count = |store: &str| {
-        driver
-            .key_value_store::<String, i64>(store)
-            .unwrap()
-            .get(&"k".to_string())
-            .unwrap()
-    };
+    let count = |store: &str| count_of_k(&driver, store);
     assert_eq!((count("a"), count("b")), (Some(4), Some(3)));
     // A store the processor is not connected to stays out of reach, also
     // right after a lookup of a connected one.
     let err = input
         .pipe_input("k".to_string(), "elsewhere".to_string())
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::Processor { message, .. } if message.contains("not connected to state store `elsewhere`")),
-        "{err:?}"
-    );
+    assert_not_connected(&err, "elsewhere");
     assert_eq!((count("a"), count("b")), (Some(4), Some(3)));
 }
 
@@ -200,20 +209,11 @@ fn a_store_another_processor_just_used_is_not_reachable_unconnected() {
     let driver = TopologyTestDriver::new(builder.build().unwrap()).unwrap();
     let input = driver.create_input_topic("in", StringSerde, StringSerde);
     input.pipe_input("k".to_string(), "b".to_string()).unwrap();
-    let count = |store: &str| {
-        driver
-            .key_value_store::<String, i64>(store)
-            .unwrap()
-            .get(&"k".to_string())
-            .unwrap()
-    };
+    let count = |store: &str| count_of_k(&driver, store);
     assert_eq!(count("b"), Some(2), "both processors counted in b");
     // The first processor finds `a`; the second, right after it, must not.
     let err = input
         .pipe_input("k".to_string(), "a".to_string())
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::Processor { message, .. } if message.contains("not connected to state store `a`")),
-        "{err:?}"
-    );
+    assert_not_connected(&err, "a");
 }
