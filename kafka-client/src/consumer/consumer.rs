@@ -217,7 +217,7 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     /// `tokio::time::timeout` if needed: cancelling `recv` loses no record.
     pub async fn recv(&self) -> Result<ConsumerRecord<K, V>> {
         let taken = self.next(true, |message, topic| self.decode(message, topic));
-        taken.await?.ok_or(Error::Closed("consumer"))
+        taken.await?.ok_or_else(|| Error::Closed("consumer"))
     }
 
     /// The next record if one is ready now, without waiting: `Ok(None)`
@@ -239,7 +239,7 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
     pub async fn recv_with<R>(&self, read: impl FnOnce(BorrowedRecord<'_>) -> R) -> Result<R> {
         let mut read = Some(read);
         let taken = self.next(true, |message, topic| lend(&mut read, message, &topic));
-        taken.await?.ok_or(Error::Closed("consumer"))
+        taken.await?.ok_or_else(|| Error::Closed("consumer"))
     }
 
     /// [`recv_with`](Consumer::recv_with) without waiting: `Ok(None)` (and
@@ -389,6 +389,6 @@ fn lend<R>(
     message: &BorrowedMessage<'_>,
     topic: &TopicName,
 ) -> Result<R> {
-    let read = read.take().ok_or(Error::Closed("consumer"))?;
+    let read = read.take().ok_or_else(|| Error::Closed("consumer"))?;
     Ok(read(BorrowedRecord::new(message, topic)))
 }
