@@ -202,6 +202,7 @@ fn main() {
 }
 
 async fn run_child(cli: ChildCli) -> Result<(), Failure> {
+    crate::wordcount::contender::check_expected_allocator()?;
     let args = ChildArgs {
         bootstrap: cli.bootstrap,
         group: cli.group,

@@ -65,6 +65,29 @@ impl Contender {
     }
 }
 
+/// Set for a child that must run with jemalloc: it checks that the loader
+/// did preload it (the loader only warns on stderr when it cannot), so that
+/// a row labelled jemalloc never measures glibc.
+pub(crate) const EXPECT_JEMALLOC: &str = "BENCH_EXPECT_JEMALLOC";
+
+/// Whether this process has jemalloc mapped (`/proc/self/maps`).
+pub(crate) fn jemalloc_loaded() -> std::io::Result<bool> {
+    Ok(std::fs::read_to_string("/proc/self/maps")?.contains("libjemalloc"))
+}
+
+/// For a child started with [`EXPECT_JEMALLOC`]: an error unless jemalloc
+/// is loaded.
+pub(crate) fn check_expected_allocator() -> Result<(), String> {
+    if std::env::var_os(EXPECT_JEMALLOC).is_none() {
+        return Ok(());
+    }
+    match jemalloc_loaded() {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("this run should have jemalloc preloaded, and it is not loaded".into()),
+        Err(e) => Err(format!("cannot tell whether jemalloc is loaded: {e}")),
+    }
+}
+
 /// `LD_PRELOAD` for a child run with `library` preloaded, after whatever
 /// this process was started with.
 pub(crate) fn preload_with(library: &Path) -> OsString {
@@ -94,6 +117,11 @@ pub(crate) fn jemalloc_library() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn this_process_runs_on_the_default_allocator() {
+        assert!(!jemalloc_loaded().unwrap());
+    }
 
     #[test]
     fn names_say_the_system_and_the_allocator() {

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use examples::wordcount::{self, INPUT_TOPIC, OUTPUT_TOPIC, STORE};
 use kafka_client::{Admin, NewTopic};
 
-use self::contender::{jemalloc_library, preload_with, Contender};
+use self::contender::{jemalloc_library, preload_with, Contender, EXPECT_JEMALLOC};
 use self::input::{Expected, Lines};
 use self::outcome::Outcome;
 use crate::cluster::{partitions_for, BenchCluster};
@@ -142,6 +142,7 @@ pub(crate) async fn run(
                         child_command(kind, cluster, &group, &expected, plan.threads)?;
                     if let Some(library) = preload {
                         command.env("LD_PRELOAD", preload_with(library));
+                        command.env(EXPECT_JEMALLOC, "1");
                     }
                     run_child(command).await?
                 }
@@ -369,6 +370,7 @@ async fn fed_run(
     let mut command = child_command(kind, &cluster, group, expected, threads)?;
     if let Some(library) = preload {
         command.env("LD_PRELOAD", preload_with(library));
+        command.env(EXPECT_JEMALLOC, "1");
     }
     command.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let child = command.spawn()?;
