@@ -8,7 +8,6 @@ use super::punctuation::{interval_ms, Schedule};
 use super::{Data, PunctuationId, PunctuationType, Record};
 use crate::error::{Error, RecordOrigin, Result};
 use crate::state::{KeyValueStoreHandle, SessionStoreHandle, StoreSlot, WindowStoreHandle};
-use crate::task::Lookup;
 
 /// The context of one processor, typed by what it forwards (`KOut`, `VOut`).
 ///
@@ -132,18 +131,16 @@ impl<'a, KOut, VOut> ProcessorContext<'a, KOut, VOut> {
     /// The store `name`, which this processor must be connected to.
     fn connected_store(&mut self, name: &str) -> Result<&mut StoreSlot> {
         let node = self.env.topology.node(self.env.node);
-        let connected = || node.stores().iter().any(|s| s == name);
-        match self.env.core.stores.lookup(self.env.node, name, connected) {
-            Lookup::Found(slot) => Ok(slot),
-            Lookup::NotConnected => Err(Error::StoreNotConnected {
-                processor: node.name().to_string(),
-                store: name.to_string(),
-            }),
-            Lookup::Unknown { available } => Err(Error::UnknownStore {
-                store: name.to_string(),
-                available,
-            }),
-        }
+        self.env.core.stores.lookup(self.env.node, name, || {
+            if node.stores().iter().any(|s| s == name) {
+                Ok(())
+            } else {
+                Err(Error::StoreNotConnected {
+                    processor: node.name().to_string(),
+                    store: name.to_string(),
+                })
+            }
+        })
     }
 
     /// Counts the current record as dropped (the task's `dropped_records`

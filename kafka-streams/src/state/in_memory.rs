@@ -185,12 +185,14 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
         // every slot as large as the largest value).
         let mut scratch = std::mem::take(&mut self.spare);
         scratch.clear();
-        let slot = match self.index.get(key) {
-            Some(&slot) => {
-                if !update(Some(&self.slots[slot]), &mut scratch) {
-                    self.spare = keep_scratch(scratch);
-                    return;
-                }
+        let present = self.index.get(key).copied();
+        let written = update(
+            present.map(|slot| self.slots[slot].as_slice()),
+            &mut scratch,
+        );
+        let slot = match (written, present) {
+            (false, _) => None,
+            (true, Some(slot)) => {
                 let stored = &mut self.slots[slot];
                 if stored.capacity() > 2 * scratch.len() + SLACK {
                     // Much smaller than before: give the room back.
@@ -199,20 +201,12 @@ impl KeyValueBytesStore for InMemoryKeyValueStore {
                     stored.clear();
                     stored.extend_from_slice(&scratch);
                 }
-                self.spare = keep_scratch(scratch);
-                slot
+                Some(slot)
             }
-            None => {
-                if !update(None, &mut scratch) {
-                    self.spare = keep_scratch(scratch);
-                    return;
-                }
-                let value = scratch.as_slice().to_vec();
-                self.spare = keep_scratch(scratch);
-                self.insert_new(key, value)
-            }
+            (true, None) => Some(self.insert_new(key, scratch.as_slice().to_vec())),
         };
-        if let Some(changes) = &mut self.changes {
+        self.spare = keep_scratch(scratch);
+        if let (Some(slot), Some(changes)) = (slot, &mut self.changes) {
             changes.mark(slot, key);
         }
     }

@@ -1,7 +1,7 @@
 //! The state of a task that its processors reach through their context.
 
 use super::stores::TaskStores;
-use crate::error::{Error, RecordOrigin, Result};
+use crate::error::{RecordOrigin, Result};
 use crate::processor::Schedule;
 use crate::state::StoreSlot;
 
@@ -27,26 +27,11 @@ pub(crate) struct TaskCore {
 }
 
 impl TaskCore {
-    fn unknown(&self, name: &str) -> Error {
-        Error::UnknownStore {
-            store: name.to_string(),
-            available: self.stores.names().map(str::to_string).collect(),
-        }
-    }
-
     pub(crate) fn store(&self, name: &str) -> Result<&StoreSlot> {
-        self.stores.get(name).ok_or_else(|| self.unknown(name))
+        self.stores.get(name)
     }
 
     pub(crate) fn store_mut(&mut self, name: &str) -> Result<&mut StoreSlot> {
-        if self.stores.get(name).is_none() {
-            return Err(self.unknown(name));
-        }
-        self.stores
-            .get_mut(name)
-            .ok_or_else(|| Error::UnknownStore {
-                store: name.to_string(),
-                available: Vec::new(),
-            })
+        self.stores.get_mut(name)
     }
 }

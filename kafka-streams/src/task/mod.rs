@@ -44,7 +44,6 @@ use rustc_hash::FxHashMap;
 
 pub(crate) use self::core::TaskCore;
 pub(crate) use records::{OwnedSourceRecord, SinkRecord, SourceRecord};
-pub(crate) use stores::Lookup;
 
 use crate::error::{Error, RecordOrigin, Result};
 use crate::processor::erased::{AnyRecord, Env, ErasedProcessor, Outbox};

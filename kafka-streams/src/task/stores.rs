@@ -5,6 +5,7 @@
 //! name order; each node remembers which store it asked for last, so the
 //! lookup for a record costs one name compare (against that store's name).
 
+use crate::error::{Error, Result};
 use crate::state::StoreSlot;
 use crate::topology::NodeId;
 
@@ -48,15 +49,16 @@ impl TaskStores {
             .map(|(name, slot)| (name.as_str(), slot))
     }
 
-    /// The store `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&StoreSlot> {
-        self.index_of(name).map(|index| &self.entries[index].1)
+    /// The store `name` ([`Error::UnknownStore`] if the task has none).
+    pub(crate) fn get(&self, name: &str) -> Result<&StoreSlot> {
+        let index = self.find(name)?;
+        Ok(&self.entries[index].1)
     }
 
     /// The store `name`, to write to.
-    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut StoreSlot> {
-        let index = self.index_of(name)?;
-        Some(&mut self.entries[index].1)
+    pub(crate) fn get_mut(&mut self, name: &str) -> Result<&mut StoreSlot> {
+        let index = self.find(name)?;
+        Ok(&mut self.entries[index].1)
     }
 
     fn index_of(&self, name: &str) -> Option<usize> {
@@ -65,15 +67,23 @@ impl TaskStores {
             .ok()
     }
 
-    /// The store `node` looks up as `name`: from what it looked up last
-    /// when the name is the same, else found and remembered, once
-    /// `connected` (the check that `node` may use it) says yes.
+    /// The index of the store `name`, or the error naming the stores there are.
+    fn find(&self, name: &str) -> Result<usize> {
+        self.index_of(name).ok_or_else(|| Error::UnknownStore {
+            store: name.to_string(),
+            available: self.names().map(str::to_string).collect(),
+        })
+    }
+
+    /// The store `node` looks up as `name`: the one it looked up last when
+    /// the name is the same, else found and remembered once
+    /// `check_connected` (whether `node` may use it) passes.
     pub(crate) fn lookup(
         &mut self,
         node: NodeId,
         name: &str,
-        connected: impl FnOnce() -> bool,
-    ) -> Lookup<'_> {
+        check_connected: impl FnOnce() -> Result<()>,
+    ) -> Result<&mut StoreSlot> {
         let remembered = self
             .last_lookup
             .get(node)
@@ -83,14 +93,8 @@ impl TaskStores {
         let index = match remembered {
             Some(index) => index,
             None => {
-                if !connected() {
-                    return Lookup::NotConnected;
-                }
-                let Some(index) = self.index_of(name) else {
-                    return Lookup::Unknown {
-                        available: self.names().map(str::to_string).collect(),
-                    };
-                };
+                check_connected()?;
+                let index = self.find(name)?;
                 if self.last_lookup.len() <= node {
                     self.last_lookup.resize(node + 1, None);
                 }
@@ -98,17 +102,6 @@ impl TaskStores {
                 index
             }
         };
-        Lookup::Found(&mut self.entries[index].1)
+        Ok(&mut self.entries[index].1)
     }
-}
-
-/// What [`TaskStores::lookup`] found.
-#[derive(Debug)]
-pub(crate) enum Lookup<'a> {
-    /// The store.
-    Found(&'a mut StoreSlot),
-    /// The node is not connected to a store of that name.
-    NotConnected,
-    /// The task has no store of that name; it has these.
-    Unknown { available: Vec<String> },
 }
