@@ -20,6 +20,7 @@
 
 mod cluster;
 mod consumer_bench;
+mod idle;
 mod machine;
 mod memory;
 mod producer_bench;
@@ -44,7 +45,14 @@ use crate::wordcount::System;
 /// Any failure, with its message.
 pub(crate) type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-const PHASES: [&str; 5] = ["producer", "consumer", "wordcount", "quix", "stores"];
+const PHASES: [&str; 6] = [
+    "producer",
+    "consumer",
+    "wordcount",
+    "quix",
+    "stores",
+    "idle",
+];
 
 /// The rows of the word count phase, the baseline first.
 const WORDCOUNT_CONTENDERS: [Contender; 6] = [
@@ -74,7 +82,7 @@ struct Args {
     /// `--systems` names them: under two minutes on 2 cores.
     #[arg(long)]
     quick: bool,
-    /// Run only these phases (comma-separated): producer, consumer, wordcount, quix, stores.
+    /// Run only these phases (comma-separated): producer, consumer, wordcount, quix, stores, idle.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Rounds per comparison (default: 5, or 3 with --quick).
@@ -125,6 +133,9 @@ pub(crate) struct Plan {
     pub(crate) quix_lines: u64,
     pub(crate) store_entries: u64,
     pub(crate) threads: usize,
+    /// How long each idle client is watched, and in how many rounds.
+    pub(crate) idle_window: std::time::Duration,
+    pub(crate) idle_rounds: usize,
 }
 
 impl Plan {
@@ -149,6 +160,8 @@ impl Plan {
                 .unwrap_or(if quick { 20_000 } else { 50_000 }),
             store_entries: if quick { 200_000 } else { 1_000_000 },
             threads: args.threads,
+            idle_window: std::time::Duration::from_secs(if quick { 2 } else { 5 }),
+            idle_rounds: args.rounds.unwrap_or(if quick { 1 } else { 3 }),
         }
     }
 }
@@ -327,6 +340,11 @@ async fn run(args: Args) -> Result<(), Failure> {
     if wanted("stores") {
         eprintln!("benchmarks: state stores ...");
         rows.extend(stores::run(&plan));
+    }
+
+    if wanted("idle") {
+        eprintln!("benchmarks: idle CPU ...");
+        rows.extend(idle::run(&cluster, &plan).await?);
     }
 
     notes.extend(wordcount::take_notes());

@@ -33,6 +33,11 @@ impl Measured {
         }
     }
 
+    /// Records one round's value as it is (not a rate).
+    pub(crate) fn push_value(&mut self, value: f64) {
+        self.rates.push(value);
+    }
+
     /// Records one round: `count` units in `elapsed`.
     pub(crate) fn push(&mut self, count: u64, elapsed: Duration) {
         self.rates
@@ -72,8 +77,10 @@ fn human(rate: f64) -> String {
         format!("{:.2} M", rate / 1e6)
     } else if rate >= 1e3 {
         format!("{:.1} k", rate / 1e3)
-    } else {
+    } else if rate >= 10.0 {
         format!("{rate:.0}")
+    } else {
+        format!("{rate:.2}")
     }
 }
 
@@ -161,5 +168,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("baseline"));
+    }
+
+    #[test]
+    fn small_values_keep_two_decimals() {
+        let mut idle = Measured::new("idle", "typed", "% of a core", false);
+        idle.push_value(0.034);
+        idle.push_value(0.5);
+        idle.push_value(0.2);
+        let text = table(&[idle]);
+        assert!(
+            text.contains("| idle | typed | 0.20 | % of a core | 0.03..0.50 | 3 | - | - |"),
+            "{text}"
+        );
     }
 }
