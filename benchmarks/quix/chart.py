@@ -26,7 +26,8 @@ def main() -> int:
     for r in rows:
         if r["benchmark"] not in groups:
             groups.append(r["benchmark"])
-    fig, axes = plt.subplots(len(groups), 1, figsize=(10, 1.4 + 1.1 * len(rows)), squeeze=False)
+    height = 1.4 + 1.1 * len(rows)
+    fig, axes = plt.subplots(len(groups), 1, figsize=(10, height), squeeze=False)
     for ax, group in zip(axes[:, 0], groups):
         members = [r for r in rows if r["benchmark"] == group]
         names = [r["system"] for r in members]
@@ -44,7 +45,8 @@ def main() -> int:
             ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, label,
                     va="center", fontsize=8)
     fig.suptitle("Records per second per system (grey: baseline)", fontsize=11)
-    fig.tight_layout()
+    # Half an inch at the top for the title, above the first plot's own.
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))
     fig.savefig(target, dpi=110)
     print(f"chart: wrote {target}")
     return 0
