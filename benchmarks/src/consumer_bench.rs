@@ -61,6 +61,12 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
         false,
     );
     let mut raw = Measured::new(&name, "rdkafka BaseConsumer::poll", "records/s", true);
+    let mut detached = Measured::new(
+        &name,
+        "rdkafka BaseConsumer::poll + detach",
+        "records/s",
+        false,
+    );
     for round in 0..plan.rounds {
         for side in rotation(round) {
             match side {
@@ -73,8 +79,12 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
                     lent.push(records, took);
                 }
                 Side::Raw => {
-                    let took = raw_read(cluster, &topic, partitions, records).await?;
+                    let took = raw_read(cluster, &topic, partitions, records, false).await?;
                     raw.push(records, took);
+                }
+                Side::RawOwned => {
+                    let took = raw_read(cluster, &topic, partitions, records, true).await?;
+                    detached.push(records, took);
                 }
             }
         }
@@ -83,24 +93,28 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
             typed = ?typed.rates.last(),
             lent = ?lent.rates.last(),
             raw = ?raw.rates.last(),
+            detached = ?detached.rates.last(),
             "consumer round"
         );
     }
-    Ok(vec![raw, typed, lent])
+    Ok(vec![raw, typed, lent, detached])
 }
 
-/// The three readers of a round.
-#[derive(Debug, Clone, Copy)]
+/// The four readers of a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Typed,
     Lent,
     Raw,
+    /// The raw reader taking each message as an owned copy, as the typed
+    /// `recv` hands out owned records.
+    RawOwned,
 }
 
 /// Each round starts with another reader, so that none always reads first.
-fn rotation(round: usize) -> [Side; 3] {
-    let sides = [Side::Typed, Side::Lent, Side::Raw];
-    std::array::from_fn(|i| sides[(round + i) % 3])
+fn rotation(round: usize) -> [Side; 4] {
+    let sides = [Side::Typed, Side::Lent, Side::Raw, Side::RawOwned];
+    std::array::from_fn(|i| sides[(round + i) % sides.len()])
 }
 
 async fn prepare(
@@ -212,6 +226,7 @@ async fn raw_read(
     topic: &str,
     partitions: i32,
     records: u64,
+    owned: bool,
 ) -> Result<Duration, Failure> {
     let mut config = cluster.rd_config();
     config.set("group.id", cluster.name("bench-raw-consumer"));
@@ -232,15 +247,15 @@ async fn raw_read(
         let mut bytes = 0usize;
         while read < records {
             match consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(message)) if owned => {
+                    // rdkafka's owned copy (topic, key, value, headers),
+                    // dropped once read, as `recv`'s record is.
+                    bytes += every_field(&message.detach());
+                    read += 1;
+                }
                 Some(Ok(message)) => {
-                    use rdkafka::message::Headers as _;
-                    use rdkafka::Message as _;
                     // Every field the typed record carries, read in place.
-                    bytes += message.payload().map_or(0, <[u8]>::len)
-                        + message.key().map_or(0, <[u8]>::len)
-                        + message.headers().map_or(0, |h| h.count())
-                        + message.topic().len()
-                        + usize::from(message.timestamp().to_millis().is_some());
+                    bytes += every_field(&message);
                     read += 1;
                 }
                 Some(Err(error)) => return Err(error.into()),
@@ -261,4 +276,16 @@ async fn raw_read(
         Ok(took)
     })
     .await
+}
+
+/// Reads every field the typed record carries: the value's and key's
+/// lengths, the header count, the topic's length and whether there is a
+/// timestamp.
+fn every_field(message: &impl rdkafka::Message) -> usize {
+    use rdkafka::message::Headers as _;
+    message.payload().map_or(0, <[u8]>::len)
+        + message.key().map_or(0, <[u8]>::len)
+        + message.headers().map_or(0, |h| h.count())
+        + message.topic().len()
+        + usize::from(message.timestamp().to_millis().is_some())
 }
