@@ -38,8 +38,10 @@ type RdProducer = BaseProducer<DeliveryContext>;
 /// poll still spins for up to a millisecond, so a longer poll spins less.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// Added to [`POLL_INTERVAL`]: more than the time between rdkafka reading
-/// its deadline and librdkafka starting its wait, less than the timer's
-/// lateness when the wait ends (see [`POLL_INTERVAL`]).
+/// its deadline and librdkafka starting its wait, and about what Linux lets
+/// a timed wait run late (its default timer slack), so that the wait
+/// usually ends past the deadline; when it ends before, at most this much
+/// is left to spin, instead of up to a millisecond (see [`POLL_INTERVAL`]).
 const POLL_SLACK: Duration = Duration::from_micros(50);
 
 /// Settings of the core that do not come from [`ClientConfig`].
