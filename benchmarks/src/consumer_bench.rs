@@ -101,7 +101,7 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
 }
 
 /// The four readers of a round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum Side {
     Typed,
     Lent,
