@@ -10,7 +10,7 @@ use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
 use crate::cluster::{partitions_for, BenchCluster};
 use crate::raw::PolledProducer;
-use crate::stats::Measured;
+use crate::stats::{turns, Measured};
 use crate::{Failure, Plan};
 
 /// Fails a round that has not read everything in this long.
@@ -68,7 +68,7 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
         false,
     );
     for round in 0..plan.rounds {
-        for side in rotation(round) {
+        for side in turns(SIDES.len(), round).map(|i| SIDES[i]) {
             match side {
                 Side::Typed => {
                     let took = typed_read(cluster, &topic, partitions, records, false).await?;
@@ -111,11 +111,8 @@ enum Side {
     RawOwned,
 }
 
-/// Each round starts with another reader, so that none always reads first.
-fn rotation(round: usize) -> [Side; 4] {
-    let sides = [Side::Typed, Side::Lent, Side::Raw, Side::RawOwned];
-    std::array::from_fn(|i| sides[(round + i) % sides.len()])
-}
+/// The readers, which take turns going first.
+const SIDES: [Side; 4] = [Side::Typed, Side::Lent, Side::Raw, Side::RawOwned];
 
 async fn prepare(
     cluster: &BenchCluster,

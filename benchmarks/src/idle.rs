@@ -19,7 +19,7 @@ use kafka_streams::{Consumed, Materialized, Produced, StreamsBuilder, Topology};
 use rdkafka::producer::{DefaultProducerContext, ThreadedProducer};
 
 use crate::cluster::BenchCluster;
-use crate::stats::Measured;
+use crate::stats::{turns, Measured};
 use crate::{Failure, Plan};
 
 /// The unit of every row.
@@ -73,8 +73,7 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
         })
         .collect();
     for round in 0..plan.idle_rounds {
-        for k in 0..idlers.len() {
-            let at = (k + round) % idlers.len();
+        for at in turns(idlers.len(), round) {
             let share = measure(idlers[at], cluster, window, round).await?;
             eprintln!(
                 "  idle round {round}: {:<45} {share:>6.2} {UNIT}",
@@ -112,8 +111,9 @@ async fn measure(
         Idler::Streams => {
             let application_id = cluster.name(&format!("bench-idle-{round}"));
             let input = format!("{application_id}-input");
-            let topology = counting_topology(&input, &format!("{application_id}-output"))?;
-            let mut topics = vec![input.clone(), format!("{application_id}-output")];
+            let output = format!("{application_id}-output");
+            let topology = counting_topology(&input, &output)?;
+            let mut topics = vec![input, output];
             topics.extend(topology.changelog_topics(&application_id));
             for topic in &topics {
                 cluster.create_topic(topic, PARTITIONS).await?;

@@ -57,6 +57,12 @@ impl Measured {
     }
 }
 
+/// The order in which `count` contenders run in `round`: each round starts
+/// one further along, so that none always goes first.
+pub(crate) fn turns(count: usize, round: usize) -> impl Iterator<Item = usize> {
+    (0..count).map(move |k| (k + round) % count)
+}
+
 /// The median of `values` (the mean of the middle two for an even count).
 pub(crate) fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
@@ -148,6 +154,14 @@ pub(crate) fn tsv(rows: &[Measured]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_round_starts_one_further_along() {
+        assert_eq!(turns(3, 0).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(turns(3, 1).collect::<Vec<_>>(), [1, 2, 0]);
+        assert_eq!(turns(3, 5).collect::<Vec<_>>(), [2, 0, 1]);
+        assert_eq!(turns(0, 2).count(), 0);
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

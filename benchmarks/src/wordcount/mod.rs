@@ -23,7 +23,7 @@ use self::input::{Expected, Lines};
 use self::outcome::Outcome;
 use crate::cluster::{partitions_for, BenchCluster};
 use crate::raw::PolledProducer;
-use crate::stats::Measured;
+use crate::stats::{turns, Measured};
 use crate::{Failure, Plan};
 
 /// The systems a word count phase compares.
@@ -126,9 +126,7 @@ pub(crate) async fn run(
         .map(|(i, s)| Measured::new(&benchmark, &s.label(plan.threads), "lines/s", i == 0))
         .collect();
     for round in 0..plan.wordcount_rounds {
-        for k in 0..systems.len() {
-            // Rotate who goes first each round.
-            let i = (k + round) % systems.len();
+        for i in turns(systems.len(), round) {
             let contender = systems[i];
             let system = contender.system;
             let preload = jemalloc.as_deref().filter(|_| contender.jemalloc);
