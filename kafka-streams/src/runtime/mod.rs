@@ -68,6 +68,13 @@
 //!   as librdkafka holds it
 //!   ([`Consumer::try_recv_with`](kafka_client::Consumer::try_recv_with)):
 //!   sources deserialize from librdkafka's buffer, with no copy first.
+//! - **Producing.** Each thread's producer lets a partition's batch fill
+//!   for 20 ms (`linger.ms`; Kafka Streams uses 100, librdkafka 5):
+//!   librdkafka sends a request per partition, and fewer, fuller requests
+//!   cost the broker less. A record may wait that long per hop, and a
+//!   commit (which waits for the output's acknowledgements) that much
+//!   longer. It can be overridden like any producer setting
+//!   (`producer.linger.ms`).
 //! - **Backpressure.** Each thread processes one record at a time and
 //!   enqueues its output into librdkafka's bounded queue; a full queue makes
 //!   the thread wait, so a slow sink slows the source and memory stays
