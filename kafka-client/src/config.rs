@@ -16,6 +16,10 @@ pub const BOOTSTRAP_SERVERS_ENV: &str = "KAFKA_BOOTSTRAP_SERVERS";
 /// setting can be given with [`ClientConfig::set`]; a bad value is reported
 /// with the setting's name when the client is created. `Debug` hides secrets.
 ///
+/// librdkafka's own log messages go to `tracing` (target `librdkafka`):
+/// warnings and errors, plus its debug messages when its `debug` setting
+/// names what to trace (for example `.set("debug", "protocol,cgrp")`).
+///
 /// ```
 /// use kafka_client::ClientConfig;
 /// let config = ClientConfig::new()
@@ -133,8 +137,20 @@ impl ClientConfig {
             config.set(key, value);
         }
         config.set("bootstrap.servers", self.resolved_bootstrap_servers()?);
-        config.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
+        config.set_log_level(self.log_level());
         Ok(config)
+    }
+
+    /// The lowest librdkafka log level handed to `tracing`: warnings, or
+    /// debug messages too when librdkafka's `debug` setting asks for them
+    /// (without this, `debug` would produce messages nobody sees).
+    fn log_level(&self) -> rdkafka::config::RDKafkaLogLevel {
+        match self.get("debug") {
+            Some(contexts) if !contexts.trim().is_empty() => {
+                rdkafka::config::RDKafkaLogLevel::Debug
+            }
+            _ => rdkafka::config::RDKafkaLogLevel::Warning,
+        }
     }
 
     /// Parses a setting as a number, naming it on failure.
@@ -197,6 +213,23 @@ mod tests {
         for secret in ["p4ss", "k3y", "s3cr3t"] {
             assert!(!text.contains(secret), "{text}");
         }
+    }
+
+    #[test]
+    fn librdkafka_debug_messages_pass_only_when_debug_is_set() {
+        use rdkafka::config::RDKafkaLogLevel;
+        // The level has no equality: compare its numeric value.
+        let level = |c: &ClientConfig| c.to_rdkafka().unwrap().log_level as i32;
+        let quiet = ClientConfig::new().bootstrap_servers("b:1");
+        assert_eq!(level(&quiet), RDKafkaLogLevel::Warning as i32);
+        assert_eq!(
+            level(&quiet.clone().set("debug", "protocol,cgrp")),
+            RDKafkaLogLevel::Debug as i32
+        );
+        assert_eq!(
+            level(&quiet.set("debug", " ")),
+            RDKafkaLogLevel::Warning as i32
+        );
     }
 
     #[test]
