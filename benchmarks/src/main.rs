@@ -108,7 +108,7 @@ struct Args {
     /// Stream threads of the streams word count.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Word count lines for the Quix Streams comparison (default: 50,000, or 20,000 with --quick).
+    /// Word count lines for the Quix Streams comparison (default: 200,000, or 20,000 with --quick).
     #[arg(long)]
     quix_lines: Option<u64>,
     /// Draw the chart (PNG) of records per second here, with matplotlib
@@ -157,7 +157,7 @@ impl Plan {
                 .unwrap_or(if quick { 100_000 } else { 1_000_000 }),
             quix_lines: args
                 .quix_lines
-                .unwrap_or(if quick { 20_000 } else { 50_000 }),
+                .unwrap_or(if quick { 20_000 } else { 200_000 }),
             store_entries: if quick { 200_000 } else { 1_000_000 },
             threads: args.threads,
             idle_window: std::time::Duration::from_secs(if quick { 2 } else { 5 }),
