@@ -133,5 +133,13 @@ mod tests {
         assert!(Contender::with_jemalloc(System::Floor)
             .label(2)
             .ends_with(", jemalloc"));
+        assert_eq!(
+            Contender::plain(System::Streams).label(1),
+            "kafka-streams topology (1 stream thread)"
+        );
+        assert_eq!(
+            Contender::plain(System::Streams).label(2),
+            "kafka-streams topology (2 stream threads)"
+        );
     }
 }

@@ -64,10 +64,11 @@ impl System {
     }
 
     fn label(self, threads: usize) -> String {
+        let plural = if threads == 1 { "" } else { "s" };
         match self {
-            System::Streams => format!("kafka-streams topology ({threads} stream threads)"),
+            System::Streams => format!("kafka-streams topology ({threads} stream thread{plural})"),
             System::StreamsWithoutIds => {
-                format!("kafka-streams topology, record ids off ({threads} stream threads)")
+                format!("kafka-streams topology, record ids off ({threads} stream thread{plural})")
             }
             System::Floor => "hand-written rdkafka loop (floor)".to_string(),
             System::HopFloor => "hand-written rdkafka loop with repartition hop".to_string(),
