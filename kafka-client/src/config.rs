@@ -65,8 +65,25 @@ impl ClientConfig {
         self
     }
 
-    /// Sets a setting unless it is already set.
+    /// Sets a setting unless it is already set, under this name or under
+    /// librdkafka's other name for it (`linger.ms` and
+    /// `queue.buffering.max.ms`, `acks` and `request.required.acks`, ...):
+    /// given both names, librdkafka would take whichever came last, and a
+    /// default must never win over what was set.
+    ///
+    /// ```
+    /// use kafka_client::ClientConfig;
+    /// let config = ClientConfig::new()
+    ///     .set("request.required.acks", "1")
+    ///     .set_default("acks", "all")
+    ///     .set_default("linger.ms", "20");
+    /// assert_eq!(config.get("acks"), None);
+    /// assert_eq!(config.get("linger.ms"), Some("20"));
+    /// ```
     pub fn set_default(mut self, key: &str, value: impl Into<String>) -> Self {
+        if other_name(key).is_some_and(|other| self.settings.contains_key(other)) {
+            return self;
+        }
         self.settings
             .entry(key.to_string())
             .or_insert_with(|| value.into());
@@ -168,6 +185,32 @@ impl ClientConfig {
     }
 }
 
+/// librdkafka's settings that have two names (its `_RK_C_ALIAS` entries).
+const ALIASES: &[(&str, &str)] = &[
+    ("bootstrap.servers", "metadata.broker.list"),
+    ("max.in.flight", "max.in.flight.requests.per.connection"),
+    ("sasl.mechanism", "sasl.mechanisms"),
+    ("max.partition.fetch.bytes", "fetch.message.max.bytes"),
+    ("linger.ms", "queue.buffering.max.ms"),
+    ("retries", "message.send.max.retries"),
+    ("compression.type", "compression.codec"),
+    ("acks", "request.required.acks"),
+    ("delivery.timeout.ms", "message.timeout.ms"),
+];
+
+/// The other name of a setting that has two.
+fn other_name(key: &str) -> Option<&'static str> {
+    ALIASES.iter().find_map(|&(alias, name)| {
+        if key == alias {
+            Some(name)
+        } else if key == name {
+            Some(alias)
+        } else {
+            None
+        }
+    })
+}
+
 fn is_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     [
@@ -230,6 +273,24 @@ mod tests {
             level(&quiet.set("debug", " ")),
             RDKafkaLogLevel::Warning as i32
         );
+    }
+
+    #[test]
+    fn a_default_never_overrides_a_setting_given_under_its_other_name() {
+        let set = ClientConfig::new()
+            .set("queue.buffering.max.ms", "50")
+            .set("acks", "1")
+            .set_default("linger.ms", "20")
+            .set_default("request.required.acks", "all")
+            .set_default("enable.idempotence", "true");
+        assert_eq!(set.get("linger.ms"), None);
+        assert_eq!(set.get("request.required.acks"), None);
+        assert_eq!(set.get("enable.idempotence"), Some("true"));
+        // Every pair names two different settings, each in one pair only.
+        let mut names: Vec<&str> = ALIASES.iter().flat_map(|&(a, b)| [a, b]).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 2 * ALIASES.len());
     }
 
     #[test]

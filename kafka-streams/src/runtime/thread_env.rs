@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use kafka_client::consumer::{Consumer, GroupMetadata};
 use kafka_client::producer::Producer;
 use kafka_client::serde::BytesSerde;
-use kafka_client::{Headers, ProducerRecord, TopicName, TopicPartition};
+use kafka_client::{ClientConfig, Headers, ProducerRecord, TopicName, TopicPartition};
 
 use super::app::{AppContext, ThreadHandle};
 use super::config::{ClientRole, ProcessingGuarantee};
@@ -34,6 +34,15 @@ use crate::task::SinkRecord;
 /// acknowledged, up to this long more (librdkafka's flush does not reliably
 /// cut the wait short; measured, commits took no longer).
 const PRODUCER_LINGER_MS: &str = "20";
+
+/// A stream thread's producer settings: the application's, with the
+/// runtime's defaults for what it left unset (under either of a setting's
+/// names: `queue.buffering.max.ms` is librdkafka's other `linger.ms`).
+fn producer_defaults(config: ClientConfig, client_id: String) -> ClientConfig {
+    config
+        .set_default("client.id", client_id)
+        .set_default("linger.ms", PRODUCER_LINGER_MS)
+}
 
 /// One stream thread's clients and shared state.
 #[derive(Debug)]
@@ -68,14 +77,10 @@ impl ThreadEnv {
             );
             consumer_config = consumer_config.set("isolation.level", "read_committed");
         }
-        let producer = Producer::builder(
-            &producer_config
-                .set_default(
-                    "client.id",
-                    format!("{id}-StreamThread-{}-producer", thread.index),
-                )
-                .set_default("linger.ms", PRODUCER_LINGER_MS),
-        )
+        let producer = Producer::builder(&producer_defaults(
+            producer_config,
+            format!("{id}-StreamThread-{}-producer", thread.index),
+        ))
         .key_serde(BytesSerde)
         .value_serde(BytesSerde)
         .build()
@@ -343,5 +348,23 @@ mod tests {
         assert_eq!(other.len(), 1);
         assert_eq!(other.last("user"), None);
         assert_eq!(other.last(ORIGIN_HEADER), Some(&[3u8; 18][..]));
+    }
+
+    #[test]
+    fn the_producer_lingers_20_ms_unless_told_otherwise_under_either_name() {
+        let id = || "app-StreamThread-0-producer".to_string();
+        let plain = producer_defaults(ClientConfig::new(), id());
+        assert_eq!(plain.get("linger.ms"), Some("20"));
+        assert_eq!(plain.get("client.id"), Some("app-StreamThread-0-producer"));
+        let linger = producer_defaults(ClientConfig::new().set("linger.ms", "0"), id());
+        assert_eq!(linger.get("linger.ms"), Some("0"));
+        let alias = producer_defaults(
+            ClientConfig::new().set("queue.buffering.max.ms", "50"),
+            id(),
+        );
+        assert_eq!(alias.get("linger.ms"), None);
+        assert_eq!(alias.get("queue.buffering.max.ms"), Some("50"));
+        let named = producer_defaults(ClientConfig::new().client_id("mine"), id());
+        assert_eq!(named.get("client.id"), Some("mine"));
     }
 }
