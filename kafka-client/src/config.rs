@@ -68,8 +68,9 @@ impl ClientConfig {
     /// Sets a setting unless it is already set, under this name or under
     /// librdkafka's other name for it (`linger.ms` and
     /// `queue.buffering.max.ms`, `acks` and `request.required.acks`, ...):
-    /// given both names, librdkafka would take whichever came last, and a
-    /// default must never win over what was set.
+    /// given both names, librdkafka takes whichever it is handed last, in
+    /// an order rdkafka's map does not fix, and a default must never win
+    /// over what was set.
     ///
     /// ```
     /// use kafka_client::ClientConfig;
