@@ -441,3 +441,32 @@ async fn a_member_dropped_without_close_still_leaves_the_group() {
     assert_eq!(second.assignment().unwrap().len(), 2);
     second.close().await.unwrap();
 }
+
+/// With librdkafka's `debug` naming `cgrp`, every look at the assignment
+/// queues a log line: `close` must still reach the revocation behind them
+/// (it timed out, every time, when it served one event per look).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_leaves_the_group_with_group_debug_logging_on() {
+    consumer_support::init_logs();
+    let cluster = EmbeddedKafka::start(1).unwrap();
+    cluster.create_topic("orders", 2).unwrap();
+    for p in 0..2 {
+        produce_strings(&cluster, "orders", p, 0..10, "x");
+    }
+    let recorder = Arc::new(Recorder::default());
+    let consumer = group_builder(&cluster, "group")
+        .set("debug", "cgrp")
+        .rebalance_listener(recorder.clone())
+        .build()
+        .unwrap();
+    consumer.subscribe(&["orders"]).await.unwrap();
+    let got = consumer_support::recv_n(&consumer, 20, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 20);
+    // The request timeout (10 s) bounds the close; the test's own bound is
+    // only there to fail instead of hanging.
+    let closed = tokio::time::timeout(Duration::from_secs(30), consumer.close())
+        .await
+        .expect("close returned");
+    closed.unwrap();
+    assert_eq!(recorder.revoked(), BTreeSet::from([0, 1]));
+}
