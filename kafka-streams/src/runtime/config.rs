@@ -10,7 +10,10 @@ use crate::error::{Error, Result};
 /// The kinds of client the runtime creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ClientRole {
-    Consumer,
+    /// A stream thread's group consumer.
+    MainConsumer,
+    /// A stream thread's consumer that replays changelogs.
+    RestoreConsumer,
     Producer,
     Admin,
 }
@@ -67,21 +70,26 @@ impl ClientRole {
             "sticky.partitioning.linger.ms",
         ];
         match self {
-            ClientRole::Consumer => !PRODUCER_ONLY.contains(&key),
+            ClientRole::MainConsumer | ClientRole::RestoreConsumer => !PRODUCER_ONLY.contains(&key),
             ClientRole::Producer => !CONSUMER_ONLY.contains(&key),
             ClientRole::Admin => !PRODUCER_ONLY.contains(&key) && !CONSUMER_ONLY.contains(&key),
         }
     }
 }
 
-fn split_role(key: &str) -> Option<(ClientRole, &str)> {
-    for (prefix, role) in [
-        ("consumer.", ClientRole::Consumer),
-        ("producer.", ClientRole::Producer),
-        ("admin.", ClientRole::Admin),
+/// The roles a prefixed key is for, its rank among the settings of those
+/// roles (a higher rank wins), and the setting's name.
+fn split_role(key: &str) -> Option<(&'static [ClientRole], u8, &str)> {
+    const CONSUMERS: &[ClientRole] = &[ClientRole::MainConsumer, ClientRole::RestoreConsumer];
+    for (prefix, roles, rank) in [
+        ("main.consumer.", &[ClientRole::MainConsumer][..], 2),
+        ("restore.consumer.", &[ClientRole::RestoreConsumer][..], 2),
+        ("consumer.", CONSUMERS, 1),
+        ("producer.", &[ClientRole::Producer][..], 1),
+        ("admin.", &[ClientRole::Admin][..], 1),
     ] {
         if let Some(rest) = key.strip_prefix(prefix) {
-            return Some((role, rest));
+            return Some((roles, rank, rest));
         }
     }
     None
@@ -263,6 +271,15 @@ impl StreamsConfig {
     }
 
     /// Sets one client setting (any librdkafka setting).
+    ///
+    /// As in Kafka Streams, a prefix gives a setting to some clients only:
+    /// `consumer.` to a stream thread's consumers, `main.consumer.` to its
+    /// group consumer, `restore.consumer.` to the consumer that replays
+    /// changelogs, `producer.` to its producer, `admin.` to the admin
+    /// client. A more specific prefix wins: `main.consumer.` and
+    /// `restore.consumer.` over `consumer.`, which wins over no prefix.
+    /// Unprefixed settings that only consumers or only producers know go
+    /// to those alone.
     pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.client = self.client.set(key, value);
         self
@@ -361,29 +378,31 @@ impl StreamsConfig {
         &self.application_id
     }
 
-    /// The client settings as given (with any `consumer.` / `producer.` /
-    /// `admin.` prefixed keys).
+    /// The client settings as given (with any prefixed keys: see
+    /// [`set`](Self::set)).
     pub fn client(&self) -> &ClientConfig {
         &self.client
     }
 
     /// The settings for one kind of client: every unprefixed setting that
-    /// applies to it, then the settings prefixed with its role (`consumer.`,
-    /// `producer.`, `admin.`, as in Kafka Streams), which win.
+    /// applies to it, then the settings prefixed for it, which win (see
+    /// [`set`](Self::set)).
     pub(crate) fn client_for(&self, role: ClientRole) -> ClientConfig {
         let mut out = ClientConfig::new().request_timeout(self.client.timeout());
         let mut prefixed = Vec::new();
         for (key, value) in self.client.entries() {
             match split_role(key) {
-                Some((r, rest)) if r == role => {
-                    prefixed.push((rest.to_string(), value.to_string()))
+                Some((roles, rank, rest)) if roles.contains(&role) => {
+                    prefixed.push((rank, rest, value))
                 }
                 Some(_) => {}
                 None if role.accepts(key) => out = out.set(key, value),
                 None => {}
             }
         }
-        for (key, value) in prefixed {
+        // Stable: settings of one rank keep their order.
+        prefixed.sort_by_key(|(rank, _, _)| *rank);
+        for (_, key, value) in prefixed {
             out = out.set(key, value);
         }
         out
@@ -466,7 +485,8 @@ impl StreamsConfig {
         // typo is refused before anything connects, not when a stream
         // thread creates its consumer.
         for role in [
-            ClientRole::Consumer,
+            ClientRole::MainConsumer,
+            ClientRole::RestoreConsumer,
             ClientRole::Producer,
             ClientRole::Admin,
         ] {
@@ -484,5 +504,30 @@ impl StreamsConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_more_specific_prefix_wins() {
+        let config = StreamsConfig::new("app")
+            .set("fetch.wait.max.ms", "50")
+            .set("restore.consumer.fetch.wait.max.ms", "5")
+            .set("consumer.fetch.wait.max.ms", "20")
+            .set("main.consumer.session.timeout.ms", "7000")
+            .set("producer.linger.ms", "3");
+        let main = config.client_for(ClientRole::MainConsumer);
+        let restore = config.client_for(ClientRole::RestoreConsumer);
+        let producer = config.client_for(ClientRole::Producer);
+        assert_eq!(main.get("fetch.wait.max.ms"), Some("20"));
+        assert_eq!(restore.get("fetch.wait.max.ms"), Some("5"));
+        assert_eq!(main.get("session.timeout.ms"), Some("7000"));
+        assert_eq!(restore.get("session.timeout.ms"), None);
+        assert_eq!(producer.get("linger.ms"), Some("3"));
+        assert_eq!(producer.get("fetch.wait.max.ms"), None);
+        assert_eq!(main.get("linger.ms"), None);
     }
 }

@@ -107,7 +107,7 @@ impl Worker {
         let id = app.application_id();
         let client = app
             .config
-            .client_for(ClientRole::Consumer)
+            .client_for(ClientRole::MainConsumer)
             .set_default(
                 "client.id",
                 format!("{id}-StreamThread-{}-consumer", env.thread.index),

@@ -44,6 +44,29 @@ fn producer_defaults(config: ClientConfig, client_id: String) -> ClientConfig {
         .set_default("linger.ms", PRODUCER_LINGER_MS)
 }
 
+/// How long the restore consumer's fetches wait for records
+/// (`fetch.wait.max.ms`) unless configured; librdkafka's default is 500.
+///
+/// A restore reads a changelog partition up to an end offset it asked for
+/// first, so the records it waits for are there, and a fetch that waits
+/// only delays what comes next: a broker answers one connection's requests
+/// in order, and librdkafka keeps one fetch in flight per broker, so the
+/// next partition's first fetch, and the offset requests of the next task's
+/// restore, waited behind the last one. A stream thread took 1.5 to 2 s per
+/// task it restored (measured on the embedded cluster: 13 s for 8 tasks
+/// with a few hundred changelog records each, after a rebalance in the
+/// word count benchmark).
+const RESTORE_FETCH_WAIT_MS: &str = "10";
+
+/// The restore consumer's settings: the application's, with the runtime's
+/// defaults for what it left unset, and no group (it is assigned by hand).
+fn restore_defaults(config: ClientConfig, client_id: String) -> ClientConfig {
+    config
+        .remove("group.id")
+        .set("client.id", client_id)
+        .set_default("fetch.wait.max.ms", RESTORE_FETCH_WAIT_MS)
+}
+
 /// One stream thread's clients and shared state.
 #[derive(Debug)]
 pub(crate) struct ThreadEnv {
@@ -69,7 +92,10 @@ impl ThreadEnv {
         let exactly_once =
             app.config.processing_guarantee_ref() == ProcessingGuarantee::ExactlyOnce;
         let mut producer_config = app.config.client_for(ClientRole::Producer);
-        let mut consumer_config = app.config.client_for(ClientRole::Consumer);
+        let mut consumer_config = restore_defaults(
+            app.config.client_for(ClientRole::RestoreConsumer),
+            format!("{id}-StreamThread-{}-restore-consumer", thread.index),
+        );
         if exactly_once {
             producer_config = producer_config.set(
                 "transactional.id",
@@ -85,11 +111,7 @@ impl ThreadEnv {
         .value_serde(BytesSerde)
         .build()
         .map_err(|e| Error::client("creating the stream thread's producer", e))?;
-        let restore_consumer =
-            Consumer::<Vec<u8>, Vec<u8>>::builder(&consumer_config.remove("group.id").set(
-                "client.id",
-                format!("{id}-StreamThread-{}-restore-consumer", thread.index),
-            ))
+        let restore_consumer = Consumer::<Vec<u8>, Vec<u8>>::builder(&consumer_config)
             .key_deserializer(BytesSerde)
             .value_deserializer(BytesSerde)
             .build()
@@ -366,5 +388,19 @@ mod tests {
         assert_eq!(alias.get("queue.buffering.max.ms"), Some("50"));
         let named = producer_defaults(ClientConfig::new().client_id("mine"), id());
         assert_eq!(named.get("client.id"), Some("mine"));
+    }
+
+    #[test]
+    fn the_restore_consumer_fetches_without_waiting_and_without_a_group() {
+        let id = || "app-StreamThread-0-restore-consumer".to_string();
+        let plain = restore_defaults(ClientConfig::new().set("group.id", "app"), id());
+        assert_eq!(plain.get("fetch.wait.max.ms"), Some("10"));
+        assert_eq!(plain.get("group.id"), None);
+        assert_eq!(
+            plain.get("client.id"),
+            Some("app-StreamThread-0-restore-consumer")
+        );
+        let told = restore_defaults(ClientConfig::new().set("fetch.wait.max.ms", "200"), id());
+        assert_eq!(told.get("fetch.wait.max.ms"), Some("200"));
     }
 }
