@@ -63,8 +63,13 @@
 //!   wrote to repartition topics, so it fetches again 10 ms after
 //!   librdkafka's local queue was full (`fetch.queue.backoff.ms`; librdkafka
 //!   waits 1 s, which halved word count's throughput) and waits at most
-//!   100 ms for a fetch to fill (`fetch.wait.max.ms`). Both can be
-//!   overridden like any consumer setting. Each record is lent to its task
+//!   100 ms for a fetch to fill (`fetch.wait.max.ms`). The consumer that
+//!   restores changelogs waits 10 ms: it reads up to an end offset it asked
+//!   for, and a long fetch only delayed its next requests (1.5 to 2 s per
+//!   task restored, with librdkafka's 500). All of these can be overridden
+//!   like any consumer setting, for one consumer with Kafka Streams'
+//!   prefixes (`main.consumer.`, `restore.consumer.`; see
+//!   [`StreamsConfig::set`]). Each record is lent to its task
 //!   as librdkafka holds it
 //!   ([`Consumer::try_recv_with`](kafka_client::Consumer::try_recv_with)):
 //!   sources deserialize from librdkafka's buffer, with no copy first.
