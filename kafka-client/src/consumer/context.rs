@@ -57,8 +57,10 @@ pub(crate) struct ConsumerCtx {
     /// How many rebalances `pending` holds, readable without its lock:
     /// `recv` looks for one before every record.
     pending_count: AtomicUsize,
-    /// Set when the consumer is being dropped without `close()`: rebalances
-    /// are then applied at once, since no task will run the listener.
+    /// Set when the application lets go of the consumer (`close()`, or a
+    /// drop without it): rebalances are then applied at once, since no task
+    /// will run the listener, and client errors are logged at debug level
+    /// only (see [`ClientContext::error`] below).
     apply_directly: AtomicBool,
     wakeup: Arc<Notify>,
     /// Set when a poll served an event that rdkafka's `poll` then reports
@@ -214,6 +216,15 @@ impl ClientContext for ConsumerCtx {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        if self.apply_directly.load(Ordering::SeqCst) {
+            // The application is done with this consumer; librdkafka may
+            // still be tearing it down, and a cluster that went away first
+            // (an embedded one at the end of a program) is nobody's
+            // concern: every `cargo run` of the word count example ended
+            // with two "AllBrokersDown" warnings.
+            tracing::debug!(%error, reason, "client error of a closed consumer");
+            return;
+        }
         tracing::warn!(%error, reason, "consumer client error");
         self.record_error(error, reason);
     }
@@ -271,5 +282,27 @@ impl ConsumerContext for ConsumerCtx {
                 self.record_error(error, "asynchronous offset commit");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+
+    fn all_brokers_down() -> KafkaError {
+        KafkaError::Global(RDKafkaErrorCode::AllBrokersDown)
+    }
+
+    #[test]
+    fn client_errors_count_until_the_application_lets_go() {
+        let ctx = ConsumerCtx::new(Arc::new(Notify::new()));
+        ctx.error(all_brokers_down(), "1/1 brokers are down");
+        let seen = ctx.last_error().expect("recorded while in use");
+        assert_eq!(seen.reason, "1/1 brokers are down");
+        assert!(ctx.switch_to_direct().is_empty());
+        ctx.error(all_brokers_down(), "after close");
+        let still = ctx.last_error().expect("the earlier error stays");
+        assert_eq!(still.reason, "1/1 brokers are down");
     }
 }
