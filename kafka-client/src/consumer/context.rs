@@ -59,8 +59,8 @@ pub(crate) struct ConsumerCtx {
     pending_count: AtomicUsize,
     /// Set when the application lets go of the consumer (`close()`, or a
     /// drop without it): rebalances are then applied at once, since no task
-    /// will run the listener, and client errors are logged at debug level
-    /// only (see [`ClientContext::error`] below).
+    /// will run the listener, and client errors and librdkafka's log lines
+    /// are logged at debug level only (see [`ClientContext::error`] below).
     apply_directly: AtomicBool,
     wakeup: Arc<Notify>,
     /// Set when a poll served an event that rdkafka's `poll` then reports
@@ -191,6 +191,13 @@ impl ClientContext for ConsumerCtx {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
         // rdkafka routes logs through the consumer queue (`log.queue`).
         self.note_served();
+        if self.apply_directly.load(Ordering::SeqCst) {
+            // As for errors (below): a consumer being torn down after the
+            // application let go of it may fail to reach a cluster that
+            // already stopped.
+            tracing::debug!(target: "librdkafka", facility = fac, ?level, "{log_message}");
+            return;
+        }
         match level {
             RDKafkaLogLevel::Emerg
             | RDKafkaLogLevel::Alert
