@@ -192,6 +192,17 @@ impl Member {
     }
 }
 
+/// An embedded cluster with an `orders` topic of `partitions` partitions,
+/// each holding `records` records with values `"{prefix}-{i}"`.
+fn orders_cluster(partitions: i32, records: usize, prefix: &str) -> EmbeddedKafka {
+    let cluster = EmbeddedKafka::start(1).unwrap();
+    cluster.create_topic("orders", partitions).unwrap();
+    for p in 0..partitions {
+        produce_strings(&cluster, "orders", p, 0..records, prefix);
+    }
+    cluster
+}
+
 /// Waits until a second passes with no new rebalance event (at most 20 s).
 async fn settle(recorder: &Recorder) {
     for _ in 0..20 {
@@ -251,11 +262,7 @@ fn assert_exactly_once(seen: &[Seen], partitions: i32, per_partition: i64) {
 async fn grow_and_shrink(
     protocol: Protocol,
 ) -> (Vec<Seen>, Arc<Recorder>, Arc<Recorder>, Vec<String>) {
-    let cluster = EmbeddedKafka::start(1).unwrap();
-    cluster.create_topic("orders", 4).unwrap();
-    for p in 0..4 {
-        produce_strings(&cluster, "orders", p, 0..50, "first");
-    }
+    let cluster = orders_cluster(4, 50, "first");
     let (sink, mut rx) = mpsc::unbounded_channel();
     let mut seen = Vec::new();
 
@@ -292,6 +299,7 @@ async fn grow_and_shrink(
     })
     .await;
     wait_for("every record", Duration::from_secs(20), || {
+        drain(&mut rx, &mut seen);
         offsets_by_partition(&seen)
             .values()
             .map(|o| o.last().copied().unwrap_or(-1))
@@ -344,11 +352,7 @@ async fn the_kip848_protocol_also_consumes_every_record_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cooperative_rebalance_only_revokes_the_partitions_that_move() {
     consumer_support::init_logs();
-    let cluster = EmbeddedKafka::start(1).unwrap();
-    cluster.create_topic("orders", 4).unwrap();
-    for p in 0..4 {
-        produce_strings(&cluster, "orders", p, 0..50, "first");
-    }
+    let cluster = orders_cluster(4, 50, "first");
     let (sink, mut rx) = mpsc::unbounded_channel();
     let mut seen = Vec::new();
 
@@ -408,11 +412,7 @@ async fn a_cooperative_rebalance_only_revokes_the_partitions_that_move() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_dropped_without_close_still_leaves_the_group() {
     consumer_support::init_logs();
-    let cluster = EmbeddedKafka::start(1).unwrap();
-    cluster.create_topic("orders", 2).unwrap();
-    for p in 0..2 {
-        produce_strings(&cluster, "orders", p, 0..10, "x");
-    }
+    let cluster = orders_cluster(2, 10, "x");
     let first = group_builder(&cluster, "group").build().unwrap();
     first.subscribe(&["orders"]).await.unwrap();
     let before = consumer_support::recv_n(&first, 5, Duration::from_secs(15)).await;
@@ -448,11 +448,7 @@ async fn a_member_dropped_without_close_still_leaves_the_group() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_leaves_the_group_with_group_debug_logging_on() {
     consumer_support::init_logs();
-    let cluster = EmbeddedKafka::start(1).unwrap();
-    cluster.create_topic("orders", 2).unwrap();
-    for p in 0..2 {
-        produce_strings(&cluster, "orders", p, 0..10, "x");
-    }
+    let cluster = orders_cluster(2, 10, "x");
     let recorder = Arc::new(Recorder::default());
     let consumer = group_builder(&cluster, "group")
         .set("debug", "cgrp")
