@@ -294,7 +294,6 @@ impl ConsumerContext for ConsumerCtx {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
 
     fn all_brokers_down() -> KafkaError {
