@@ -135,11 +135,24 @@ impl ClientConfig {
             .map_err(|e| Error::kafka("checking the client configuration", e))
     }
 
-    /// The bootstrap servers: the configured ones, else `KAFKA_BOOTSTRAP_SERVERS`.
+    /// The bootstrap servers: the configured ones (`bootstrap.servers`, else
+    /// librdkafka's other name for it, `metadata.broker.list`), else
+    /// `KAFKA_BOOTSTRAP_SERVERS`.
+    ///
+    /// ```
+    /// use kafka_client::ClientConfig;
+    ///
+    /// let config = ClientConfig::new().set("metadata.broker.list", "kafka-1:9092");
+    /// assert_eq!(config.resolved_bootstrap_servers().unwrap(), "kafka-1:9092");
+    /// let both = config.bootstrap_servers("kafka-2:9092");
+    /// assert_eq!(both.resolved_bootstrap_servers().unwrap(), "kafka-2:9092");
+    /// ```
     pub fn resolved_bootstrap_servers(&self) -> Result<String> {
-        if let Some(servers) = self.get("bootstrap.servers") {
-            if !servers.trim().is_empty() {
-                return Ok(servers.to_string());
+        for key in ["bootstrap.servers", "metadata.broker.list"] {
+            if let Some(servers) = self.get(key) {
+                if !servers.trim().is_empty() {
+                    return Ok(servers.to_string());
+                }
             }
         }
         match std::env::var(BOOTSTRAP_SERVERS_ENV) {
@@ -152,7 +165,11 @@ impl ClientConfig {
     pub(crate) fn to_rdkafka(&self) -> Result<rdkafka::ClientConfig> {
         let mut config = rdkafka::ClientConfig::new();
         for (key, value) in &self.settings {
-            config.set(key, value);
+            // Given under one name below, whichever name it came under:
+            // with both, librdkafka would take the one it saw last.
+            if key != "metadata.broker.list" {
+                config.set(key, value);
+            }
         }
         config.set("bootstrap.servers", self.resolved_bootstrap_servers()?);
         config.set_log_level(self.log_level());
@@ -257,6 +274,17 @@ mod tests {
         for secret in ["p4ss", "k3y", "s3cr3t"] {
             assert!(!text.contains(secret), "{text}");
         }
+    }
+
+    #[test]
+    fn librdkafka_gets_the_bootstrap_servers_under_one_name() {
+        let old_name = ClientConfig::new().set("metadata.broker.list", "a:1");
+        let rd = old_name.to_rdkafka().unwrap();
+        assert_eq!(rd.get("bootstrap.servers"), Some("a:1"));
+        assert_eq!(rd.get("metadata.broker.list"), None);
+        let both = old_name.bootstrap_servers("b:1").to_rdkafka().unwrap();
+        assert_eq!(both.get("bootstrap.servers"), Some("b:1"));
+        assert_eq!(both.get("metadata.broker.list"), None);
     }
 
     #[test]
