@@ -44,6 +44,7 @@ impl ClientRole {
             "fetch.min.bytes",
             "fetch.max.bytes",
             "fetch.message.max.bytes",
+            "max.partition.fetch.bytes",
             "fetch.error.backoff.ms",
             "fetch.queue.backoff.ms",
         ];
