@@ -9,6 +9,13 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 
 use crate::Failure;
 
+/// Turns on librdkafka's debug logging inside the embedded clusters, for
+/// these contexts (`mock`: every request and every consumer group step),
+/// to look at a slow round: with `RUST_LOG=librdkafka=debug` the lines go
+/// to stderr. The children's clients are left alone, so their timing is
+/// what it always is.
+const EMBEDDED_DEBUG_ENV: &str = "BENCHMARKS_EMBEDDED_DEBUG";
+
 /// A broker to benchmark against.
 #[derive(Debug)]
 pub(crate) struct BenchCluster {
@@ -36,9 +43,12 @@ impl BenchCluster {
         // thread often joined after the first had started, and the eager
         // rebalance that followed cost about a second of a 4 s run. Start-up
         // is outside the measured time for every system.
-        let embedded = EmbeddedKafka::builder()
-            .initial_rebalance_delay(std::time::Duration::from_secs(1))
-            .start()?;
+        let mut builder =
+            EmbeddedKafka::builder().initial_rebalance_delay(std::time::Duration::from_secs(1));
+        if let Ok(contexts) = std::env::var(EMBEDDED_DEBUG_ENV) {
+            builder = builder.debug(contexts);
+        }
+        let embedded = builder.start()?;
         let bootstrap = embedded.bootstrap_servers().to_string();
         Ok(BenchCluster {
             embedded: Some(embedded),

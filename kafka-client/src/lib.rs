@@ -17,6 +17,7 @@ pub mod config;
 pub mod consumer;
 pub mod embedded;
 pub mod error;
+mod logging;
 pub mod producer;
 pub mod record;
 pub mod serde;

@@ -14,7 +14,17 @@
 //! - offsets by timestamp are not implemented (they come back as -1);
 //! - transactions are protocol-only: commits write no markers;
 //! - each partition keeps at most about 5 MiB or 100,000 message sets; older
-//!   data is deleted as new data arrives.
+//!   data is deleted as new data arrives;
+//! - a rebalance of a running group waits `session.timeout.ms` minus 1 s
+//!   before its new generation, however fast the members rejoin;
+//! - a group of several members sometimes needs a second rebalance right
+//!   after its first: when the leader's SyncGroup arrives before a
+//!   follower's, the mock answers the leader, forgets the follower's
+//!   assignment and refuses its SyncGroup, and the follower joins again.
+//!   A low `session.timeout.ms` keeps that wait short.
+//!
+//! [`EmbeddedKafkaBuilder::debug`] logs what the cluster receives and
+//! decides, to look at such a rebalance.
 //!
 //! ```no_run
 //! # fn main() -> kafka_client::Result<()> {
@@ -46,6 +56,7 @@ pub(crate) use registry::lookup;
 pub struct EmbeddedKafkaBuilder {
     brokers: i32,
     initial_rebalance_delay: Duration,
+    debug: Option<String>,
 }
 
 impl EmbeddedKafkaBuilder {
@@ -63,6 +74,30 @@ impl EmbeddedKafkaBuilder {
         self
     }
 
+    /// Turns on librdkafka's debug logging in the cluster itself, for the
+    /// given comma-separated contexts of librdkafka's `debug` setting:
+    /// `mock` logs every request the brokers receive and answer, and every
+    /// step of their consumer groups (joins, leader elections, syncs,
+    /// session timeouts). The lines are `tracing` debug events with target
+    /// `librdkafka` (`RUST_LOG=librdkafka=debug` shows them). An unknown
+    /// context is [`Error::Config`] from [`start`](Self::start). The lines
+    /// are handed to `tracing` every 10 ms, so their timestamps can be that
+    /// late; their order is the cluster's.
+    ///
+    /// ```
+    /// # fn main() -> kafka_client::Result<()> {
+    /// use kafka_client::{EmbeddedKafka, Error};
+    /// let cluster = EmbeddedKafka::builder().debug("mock").start()?;
+    /// assert_eq!(cluster.broker_count(), 1);
+    /// let typo = EmbeddedKafka::builder().debug("mocks").start();
+    /// assert!(matches!(typo, Err(Error::Config { key, .. }) if key == "debug"));
+    /// # Ok(()) }
+    /// ```
+    pub fn debug(mut self, contexts: impl Into<String>) -> Self {
+        self.debug = Some(contexts.into());
+        self
+    }
+
     /// Starts the cluster.
     pub fn start(self) -> Result<EmbeddedKafka> {
         if self.brokers < 1 {
@@ -77,10 +112,9 @@ impl EmbeddedKafkaBuilder {
         let (commands, receiver) = mpsc::channel::<MockCommand>();
         let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<String>>(1);
         let brokers = self.brokers;
-        let delay = self.initial_rebalance_delay;
         let thread = std::thread::Builder::new()
             .name("embedded-kafka".into())
-            .spawn(move || ffi::serve(brokers, delay, receiver, ready_tx))
+            .spawn(move || ffi::serve(&self, receiver, ready_tx))
             .map_err(|e| Error::Embedded(format!("could not start its thread: {e}")))?;
         let bootstrap_servers = ready_rx
             .recv()
@@ -125,6 +159,7 @@ impl EmbeddedKafka {
         EmbeddedKafkaBuilder {
             brokers: 1,
             initial_rebalance_delay: Duration::from_millis(100),
+            debug: None,
         }
     }
 

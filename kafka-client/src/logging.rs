@@ -1,0 +1,55 @@
+//! librdkafka's log lines and client errors as `tracing` events (target
+//! `librdkafka`), for the producer, the consumer and the embedded cluster:
+//! rdkafka's default context writes them to the `log` crate instead, which
+//! an application that only installs a `tracing` subscriber may never see.
+//!
+//! rdkafka routes a client's log lines to its main queue, so they reach a
+//! context only when something polls that queue. The admin client's never
+//! is (rdkafka's `AdminClient` polls a queue of its own for results, and
+//! offers no safe way to poll the main one), so it keeps rdkafka's default
+//! context.
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::error::KafkaError;
+use rdkafka::message::DeliveryResult;
+use rdkafka::producer::ProducerContext;
+
+/// Emits one librdkafka log line at its level. `facility` is librdkafka's
+/// name for the part of the client that wrote it (`CGRPOP`, `MOCK`...).
+pub(crate) fn forward(level: RDKafkaLogLevel, facility: &str, message: &str) {
+    match level {
+        RDKafkaLogLevel::Emerg
+        | RDKafkaLogLevel::Alert
+        | RDKafkaLogLevel::Critical
+        | RDKafkaLogLevel::Error => {
+            tracing::error!(target: "librdkafka", facility, "{message}")
+        }
+        RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", facility, "{message}"),
+        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+            tracing::info!(target: "librdkafka", facility, "{message}")
+        }
+        RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", facility, "{message}"),
+    }
+}
+
+/// The context of the embedded cluster's owning client, which needs
+/// nothing but its logs.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TracingContext;
+
+impl ClientContext for TracingContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        forward(level, facility, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::warn!(target: "librdkafka", %error, "embedded cluster: {reason}");
+    }
+}
+
+impl ProducerContext for TracingContext {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, _: &DeliveryResult<'_>, _: Self::DeliveryOpaque) {}
+}
