@@ -25,6 +25,7 @@ pub struct TopicName(Arc<str>);
 
 impl TopicName {
     /// The name as a `&str`.
+    #[inline]
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -33,6 +34,7 @@ impl TopicName {
 impl Deref for TopicName {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
         &self.0
     }
@@ -93,36 +95,42 @@ impl From<TopicName> for String {
 }
 
 impl PartialEq<str> for TopicName {
+    #[inline]
     fn eq(&self, other: &str) -> bool {
         &*self.0 == other
     }
 }
 
 impl PartialEq<&str> for TopicName {
+    #[inline]
     fn eq(&self, other: &&str) -> bool {
         &*self.0 == *other
     }
 }
 
 impl PartialEq<String> for TopicName {
+    #[inline]
     fn eq(&self, other: &String) -> bool {
         &*self.0 == other.as_str()
     }
 }
 
 impl PartialEq<TopicName> for str {
+    #[inline]
     fn eq(&self, other: &TopicName) -> bool {
         self == &*other.0
     }
 }
 
 impl PartialEq<TopicName> for &str {
+    #[inline]
     fn eq(&self, other: &TopicName) -> bool {
         *self == &*other.0
     }
 }
 
 impl PartialEq<TopicName> for String {
+    #[inline]
     fn eq(&self, other: &TopicName) -> bool {
         self.as_str() == &*other.0
     }

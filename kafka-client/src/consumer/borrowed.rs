@@ -27,42 +27,50 @@ pub struct BorrowedRecord<'a> {
 }
 
 impl<'a> BorrowedRecord<'a> {
+    #[inline]
     pub(crate) fn new(message: &'a BorrowedMessage<'a>, topic: &'a TopicName) -> Self {
         BorrowedRecord { message, topic }
     }
 
     /// The topic it was read from.
+    #[inline]
     pub fn topic(&self) -> &'a TopicName {
         self.topic
     }
 
     /// The partition it was read from.
+    #[inline]
     pub fn partition(&self) -> i32 {
         self.message.partition()
     }
 
     /// Its offset in the partition.
+    #[inline]
     pub fn offset(&self) -> i64 {
         self.message.offset()
     }
 
     /// Its timestamp in milliseconds since the epoch, if it has one.
+    #[inline]
     pub fn timestamp(&self) -> Option<i64> {
         self.message.timestamp().to_millis()
     }
 
     /// Its key's bytes; `None` for a null key.
+    #[inline]
     pub fn key(&self) -> Option<&'a [u8]> {
         self.message.key()
     }
 
     /// Its value's bytes; `None` for a tombstone.
+    #[inline]
     pub fn value(&self) -> Option<&'a [u8]> {
         self.message.payload()
     }
 
     /// Its headers in order, as (key, value) pairs; a `None` value is a
     /// null header value.
+    #[inline]
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a {
         self.message
             .headers()

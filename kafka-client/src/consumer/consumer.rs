@@ -270,14 +270,24 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
         wait: bool,
         mut take: impl FnMut(&BorrowedMessage<'_>, TopicName) -> Result<T>,
     ) -> Result<Option<T>> {
-        let _turn = self.turn.take().await;
+        let _turn = match self.turn.try_guard() {
+            Some(guard) => guard,
+            None => self.turn.take().await,
+        };
         // The application asked for more: what it got before is processed.
         self.core.store_processed(None);
         loop {
             // Checked here so that the common case (nothing waiting) costs
             // one atomic load and no future.
             if self.core.ctx().has_pending() {
-                rebalance::serve_pending(&self.core, self.listener.as_deref()).await?;
+                // Boxed, as is the wait below: rare, and their futures
+                // would make every call's future several times larger (it
+                // is built, and moved, once per record).
+                Box::pin(rebalance::serve_pending(
+                    &self.core,
+                    self.listener.as_deref(),
+                ))
+                .await?;
             }
             match self.poll_once(&mut take) {
                 Polled::Item(item) => return item.map(Some),
@@ -286,7 +296,7 @@ impl<K: 'static, V: 'static> Consumer<K, V> {
                 Polled::Empty => {
                     let ctx = self.core.ctx();
                     if !ctx.has_pending() && !ctx.take_served() {
-                        self.core.wait_for_events(None).await;
+                        Box::pin(self.core.wait_for_events(None)).await;
                     }
                 }
             }

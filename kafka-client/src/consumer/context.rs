@@ -111,6 +111,7 @@ impl ConsumerCtx {
         self.pending_count.store(pending.len(), Ordering::Release);
     }
 
+    #[inline]
     pub(crate) fn has_pending(&self) -> bool {
         self.pending_count.load(Ordering::Acquire) > 0
     }
@@ -130,6 +131,7 @@ impl ConsumerCtx {
     }
 
     /// Whether an event was served since the last call (see `served`).
+    #[inline]
     pub(crate) fn take_served(&self) -> bool {
         self.served.swap(false, Ordering::SeqCst)
     }

@@ -80,6 +80,7 @@ impl Core {
         }
     }
 
+    #[inline]
     pub(crate) fn base(&self) -> &BaseConsumer<ConsumerCtx> {
         &self.base
     }
@@ -89,6 +90,7 @@ impl Core {
         self.base.clone()
     }
 
+    #[inline]
     pub(crate) fn ctx(&self) -> &ConsumerCtx {
         self.base.context()
     }
@@ -109,6 +111,7 @@ impl Core {
         self.auto_commit
     }
 
+    #[inline]
     fn tracking(&self) -> MutexGuard<'_, Tracking> {
         self.tracking.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -548,6 +551,7 @@ impl Core {
     /// Notes that the record at `offset` was handed to the application,
     /// and gives the topic's shared name for the record. It costs no
     /// allocation: this runs for every record.
+    #[inline]
     pub(crate) fn record_consumed(&self, topic: &str, partition: i32, offset: i64) -> TopicName {
         let mut tracking = self.tracking();
         if self.auto_commit {

@@ -22,6 +22,7 @@ struct TopicSlots {
 }
 
 impl PositionTable {
+    #[inline]
     fn find(&self, topic: &str) -> Option<usize> {
         if self.topics.get(self.last).is_some_and(|t| t.topic == topic) {
             return Some(self.last);
@@ -32,6 +33,7 @@ impl PositionTable {
     /// Sets the offset of `partition` of `topic`, and gives the topic's
     /// shared name. A negative partition number (never one librdkafka hands
     /// out) sets nothing.
+    #[inline]
     pub(crate) fn set(&mut self, topic: &str, partition: i32, offset: i64) -> &TopicName {
         let index = match self.find(topic) {
             Some(index) => index,

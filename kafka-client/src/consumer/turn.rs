@@ -45,12 +45,21 @@ impl Turn {
         }
     }
 
+    /// The turn if it is free now, without waiting: the common case, kept
+    /// out of `take`'s future so that callers in other crates inline it.
+    #[inline]
+    pub(crate) fn try_guard(&self) -> Option<TurnGuard<'_>> {
+        self.try_take().then_some(TurnGuard { turn: self })
+    }
+
+    #[inline]
     fn try_take(&self) -> bool {
         !self.taken.swap(true, Ordering::SeqCst)
     }
 }
 
 impl Drop for TurnGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.turn.taken.store(false, Ordering::SeqCst);
         // A waiter counts itself before its second look, and this release
