@@ -9,8 +9,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{Offset as RdOffset, TopicPartitionList};
 
 use crate::cluster::{partitions_for, BenchCluster};
+use crate::cpu::thread_cpu;
 use crate::raw::PolledProducer;
-use crate::stats::{turns, Measured};
+use crate::stats::{median, turns, Measured};
 use crate::{Failure, Plan};
 
 /// Fails a round that has not read everything in this long.
@@ -29,7 +30,46 @@ const ROUND_TIMEOUT: Duration = Duration::from_secs(300);
 /// a little slower and so let the queue grow deeper, lost more to it.
 const SHARED: [(&str, &str); 1] = [("fetch.queue.backoff.ms", "10")];
 
-pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measured>, Failure> {
+/// One reader's round: how long it took, and the CPU time its thread spent
+/// (the same span).
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    took: Duration,
+    cpu: Duration,
+}
+
+/// Measures a read that starts now.
+#[derive(Debug)]
+struct ReadClock {
+    started: Instant,
+    cpu: Duration,
+}
+
+impl ReadClock {
+    fn start() -> Result<Self, Failure> {
+        Ok(ReadClock {
+            cpu: thread_cpu()?,
+            started: Instant::now(),
+        })
+    }
+
+    fn stop(self) -> Result<Read, Failure> {
+        let took = self.started.elapsed();
+        Ok(Read {
+            took,
+            cpu: thread_cpu()?.saturating_sub(self.cpu),
+        })
+    }
+}
+
+/// Runs the consumer rows. Besides the rows, a note with each reader's CPU
+/// time per record (its own thread's; the median of the rounds): throughput
+/// also moves with librdkafka's fetcher and the other threads of a busy
+/// machine, the reader's CPU time per record only with the reader.
+pub(crate) async fn run(
+    cluster: &BenchCluster,
+    plan: &Plan,
+) -> Result<(Vec<Measured>, String), Failure> {
     let records = plan.consumer_records;
     let topic = cluster.name("bench-consume");
     let partitions = partitions_for(records * (plan.value_size as u64 + 80));
@@ -67,26 +107,23 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
         "records/s",
         false,
     );
+    let mut cpu: [Vec<f64>; 4] = Default::default();
     for round in 0..plan.rounds {
-        for side in turns(SIDES.len(), round).map(|i| SIDES[i]) {
-            match side {
-                Side::Typed => {
-                    let took = typed_read(cluster, &topic, partitions, records, false).await?;
-                    typed.push(records, took);
-                }
-                Side::Lent => {
-                    let took = typed_read(cluster, &topic, partitions, records, true).await?;
-                    lent.push(records, took);
-                }
-                Side::Raw => {
-                    let took = raw_read(cluster, &topic, partitions, records, false).await?;
-                    raw.push(records, took);
-                }
-                Side::RawOwned => {
-                    let took = raw_read(cluster, &topic, partitions, records, true).await?;
-                    detached.push(records, took);
-                }
-            }
+        for (index, side) in turns(SIDES.len(), round).map(|i| (i, SIDES[i])) {
+            let read = match side {
+                Side::Typed => typed_read(cluster, &topic, partitions, records, false).await?,
+                Side::Lent => typed_read(cluster, &topic, partitions, records, true).await?,
+                Side::Raw => raw_read(cluster, &topic, partitions, records, false).await?,
+                Side::RawOwned => raw_read(cluster, &topic, partitions, records, true).await?,
+            };
+            let row = match side {
+                Side::Typed => &mut typed,
+                Side::Lent => &mut lent,
+                Side::Raw => &mut raw,
+                Side::RawOwned => &mut detached,
+            };
+            row.push(records, read.took);
+            cpu[index].push(read.cpu.as_nanos() as f64 / records as f64);
         }
         tracing::info!(
             round,
@@ -97,7 +134,18 @@ pub(crate) async fn run(cluster: &BenchCluster, plan: &Plan) -> Result<Vec<Measu
             "consumer round"
         );
     }
-    Ok(vec![raw, typed, lent, detached])
+    let per_record: Vec<String> = SIDES
+        .iter()
+        .zip(&cpu)
+        .map(|(side, nanos)| format!("{} {:.0} ns", side.name(), median(nanos)))
+        .collect();
+    let note = format!(
+        "Consumer readers' CPU time per record (their own thread, median of {} rounds): {}.",
+        plan.rounds,
+        per_record.join(", ")
+    );
+    eprintln!("benchmarks: {note}");
+    Ok((vec![raw, typed, lent, detached], note))
 }
 
 /// The four readers of a round.
@@ -113,6 +161,18 @@ enum Side {
 
 /// The readers, which take turns going first.
 const SIDES: [Side; 4] = [Side::Typed, Side::Lent, Side::Raw, Side::RawOwned];
+
+impl Side {
+    /// The reader's name in the CPU note.
+    fn name(self) -> &'static str {
+        match self {
+            Side::Typed => "recv",
+            Side::Lent => "recv_with",
+            Side::Raw => "BaseConsumer::poll",
+            Side::RawOwned => "poll + detach",
+        }
+    }
+}
 
 async fn prepare(
     cluster: &BenchCluster,
@@ -147,7 +207,7 @@ async fn typed_read(
     partitions: i32,
     records: u64,
     lend: bool,
-) -> Result<Duration, Failure> {
+) -> Result<Read, Failure> {
     let mut config = cluster.client_config();
     for (key, value) in SHARED {
         config = config.set(key, value);
@@ -164,7 +224,7 @@ async fn typed_read(
             let all: Vec<(TopicPartition, Offset)> = (0..partitions)
                 .map(|p| (TopicPartition::new(&topic, p), Offset::At(0)))
                 .collect();
-            let started = Instant::now();
+            let clock = ReadClock::start()?;
             consumer.assign_at(&all).await?;
             let mut bytes = 0usize;
             let read = async {
@@ -192,11 +252,11 @@ async fn typed_read(
                 .map_err(|_| {
                     format!("typed consumer: not all {records} records read in {ROUND_TIMEOUT:?}")
                 })??;
-            let took = started.elapsed();
+            let read = clock.stop()?;
             if bytes == 0 {
                 return Err("typed consumer read no bytes".into());
             }
-            Ok(took)
+            Ok(read)
         })
     })
     .await
@@ -205,8 +265,8 @@ async fn typed_read(
 /// Runs `read` on a new OS thread named `name` and waits for its result.
 async fn on_own_thread(
     name: &str,
-    read: impl FnOnce() -> Result<Duration, Failure> + Send + 'static,
-) -> Result<Duration, Failure> {
+    read: impl FnOnce() -> Result<Read, Failure> + Send + 'static,
+) -> Result<Read, Failure> {
     let (done, result) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name(name.to_string())
@@ -224,7 +284,7 @@ async fn raw_read(
     partitions: i32,
     records: u64,
     owned: bool,
-) -> Result<Duration, Failure> {
+) -> Result<Read, Failure> {
     let mut config = cluster.rd_config();
     config.set("group.id", cluster.name("bench-raw-consumer"));
     config.set("enable.auto.commit", "false");
@@ -238,6 +298,7 @@ async fn raw_read(
         for p in 0..partitions {
             list.add_partition_offset(&topic, p, RdOffset::Offset(0))?;
         }
+        let clock = ReadClock::start()?;
         let started = Instant::now();
         consumer.assign(&list)?;
         let mut read = 0u64;
@@ -266,11 +327,11 @@ async fn raw_read(
                 }
             }
         }
-        let took = started.elapsed();
+        let read = clock.stop()?;
         if bytes == 0 {
             return Err("raw consumer read no bytes".into());
         }
-        Ok(took)
+        Ok(read)
     })
     .await
 }

@@ -19,6 +19,7 @@ use kafka_streams::{Consumed, Materialized, Produced, StreamsBuilder, Topology};
 use rdkafka::producer::{DefaultProducerContext, ThreadedProducer};
 
 use crate::cluster::BenchCluster;
+use crate::cpu::process_cpu;
 use crate::stats::{turns, Measured};
 use crate::{Failure, Plan};
 
@@ -155,48 +156,4 @@ async fn quiet_share(window: Duration) -> Result<f64, Failure> {
     tokio::time::sleep(window).await;
     let used = process_cpu()?.saturating_sub(before);
     Ok(used.as_secs_f64() / started.elapsed().as_secs_f64() * 100.0)
-}
-
-/// The CPU time of every thread of this process so far, to the nanosecond
-/// (the first field of each thread's `schedstat`; `/proc/self/stat` counts
-/// in 10 ms ticks, too coarse for a quiet second).
-fn process_cpu() -> Result<Duration, Failure> {
-    let mut total: u64 = 0;
-    for entry in std::fs::read_dir("/proc/self/task")? {
-        let path = entry?.path().join("schedstat");
-        // A thread that ended between the listing and the read is skipped.
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let on_cpu: u64 = text
-            .split_whitespace()
-            .next()
-            .ok_or_else(|| format!("{}: empty", path.display()))?
-            .parse()?;
-        total += on_cpu;
-    }
-    Ok(Duration::from_nanos(total))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn process_cpu_counts_the_work_done() -> Result<(), Failure> {
-        let before = process_cpu()?;
-        let started = Instant::now();
-        let mut x: u64 = 1;
-        // However busy the machine, 10 ms of this thread's work shows.
-        while process_cpu()?.saturating_sub(before) < Duration::from_millis(10) {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "no CPU time counted in 30 s of spinning"
-            );
-            for _ in 0..100_000 {
-                x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
-            }
-        }
-        Ok(())
-    }
 }

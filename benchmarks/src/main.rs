@@ -20,6 +20,7 @@
 
 mod cluster;
 mod consumer_bench;
+mod cpu;
 mod idle;
 mod machine;
 mod memory;
@@ -299,7 +300,9 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
     if wanted("consumer") {
         eprintln!("benchmarks: consumer ...");
-        rows.extend(consumer_bench::run(&cluster, &plan).await?);
+        let (measured, note) = consumer_bench::run(&cluster, &plan).await?;
+        rows.extend(measured);
+        notes.push(note);
     }
     if wanted("wordcount") {
         eprintln!("benchmarks: word count ...");
