@@ -97,3 +97,57 @@ async fn second_instance_joins_mid_stream_and_takes_over_tasks() {
     a.close().await.unwrap();
     b.close().await.unwrap();
 }
+
+/// On an embedded cluster, a rebalance of a running group waits the
+/// session timeout minus 1 s; the runtime's 6 s default there (librdkafka's
+/// is 45 s) keeps a second instance's join to seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_embedded_cluster_a_second_instance_joins_in_seconds_by_default() {
+    init_tracing();
+    let broker = TestBroker::start(1).unwrap();
+    if broker.embedded().is_none() {
+        eprintln!(
+            "SKIPPED on_the_embedded_cluster_a_second_instance_joins_in_seconds_by_default: \
+             only the embedded cluster waits the session timeout to rebalance"
+        );
+        return;
+    }
+    let input = broker.fresh_topic("join-input", PARTITIONS).await.unwrap();
+    let output = broker.fresh_topic("join-output", PARTITIONS).await.unwrap();
+    let application_id = unique_name("wordcount-join");
+    let tasks = all_tasks(&wordcount_topology(&input, &output).unwrap(), PARTITIONS);
+    // No session timeout or heartbeat of the test's own.
+    let config = || {
+        kafka_streams::runtime::StreamsConfig::new(&application_id)
+            .client_config(broker.client_config())
+            .num_stream_threads(1)
+    };
+
+    let mut a = KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
+    a.start().await.unwrap();
+    a.wait_for_state(StreamsState::Running, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(a.metrics().active_tasks, tasks, "alone, A owns every task");
+
+    let mut b = KafkaStreams::new(wordcount_topology(&input, &output).unwrap(), config()).unwrap();
+    let joined = std::time::Instant::now();
+    b.start().await.unwrap();
+    // 5 s of the embedded cluster's wait, and room for a second rebalance
+    // (its SyncGroup race); with 45 s sessions this took 44 s or more.
+    wait_until(
+        "A and B to share the tasks",
+        &[&a, &b],
+        Duration::from_secs(20),
+        || {
+            let (ta, tb) = (a.metrics().active_tasks, b.metrics().active_tasks);
+            !ta.is_empty() && !tb.is_empty() && ta.len() + tb.len() == tasks.len()
+        },
+    )
+    .await
+    .unwrap();
+    tracing::info!(took = ?joined.elapsed(), "B got its tasks");
+
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}

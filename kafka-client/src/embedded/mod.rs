@@ -163,6 +163,21 @@ impl EmbeddedKafka {
         }
     }
 
+    /// Whether `bootstrap_servers` name a broker of an embedded cluster
+    /// running in this process (any one of a comma-separated list counts).
+    ///
+    /// ```
+    /// # fn main() -> kafka_client::Result<()> {
+    /// use kafka_client::EmbeddedKafka;
+    /// let cluster = EmbeddedKafka::start(1)?;
+    /// assert!(EmbeddedKafka::serves(cluster.bootstrap_servers()));
+    /// assert!(!EmbeddedKafka::serves("kafka-1.example.com:9092"));
+    /// # Ok(()) }
+    /// ```
+    pub fn serves(bootstrap_servers: &str) -> bool {
+        registry::lookup(bootstrap_servers).is_some()
+    }
+
     /// The bootstrap servers, `127.0.0.1:port,...`.
     pub fn bootstrap_servers(&self) -> &str {
         &self.bootstrap_servers

@@ -80,6 +80,13 @@
 //!   commit (which waits for the output's acknowledgements) that much
 //!   longer. It can be overridden like any producer setting
 //!   (`producer.linger.ms`).
+//! - **On an embedded cluster** of this process
+//!   ([`EmbeddedKafka`](kafka_client::EmbeddedKafka)), the threads' group
+//!   session is 6 s with a 1 s heartbeat unless `session.timeout.ms` is
+//!   set: that cluster starts every rebalance of a running group with a
+//!   wait of the session timeout minus 1 s, and with several members
+//!   sometimes rebalances twice at the start (librdkafka's default of 45 s
+//!   made that a 44 s pause).
 //! - **Backpressure.** Each thread processes one record at a time and
 //!   enqueues its output into librdkafka's bounded queue; a full queue makes
 //!   the thread wait, so a slow sink slows the source and memory stays
@@ -98,6 +105,7 @@ mod app;
 mod commit_meta;
 mod config;
 mod dead_letter;
+mod embedded_group;
 mod handlers;
 mod intake;
 mod kafka_streams;

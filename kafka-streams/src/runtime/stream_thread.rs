@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use super::app::{AppContext, ThreadHandle, ThreadStatus};
 use super::config::ClientRole;
 use super::dead_letter::dead_letter_record;
+use super::embedded_group::embedded_group_defaults;
 use super::handlers::DeserializationHandler;
 use super::intake::{take_record, Intake};
 use super::listener::TaskListener;
@@ -105,9 +106,7 @@ impl Worker {
     fn new(env: Arc<ThreadEnv>) -> Result<Self> {
         let app = &env.app;
         let id = app.application_id();
-        let client = app
-            .config
-            .client_for(ClientRole::MainConsumer)
+        let client = embedded_group_defaults(app.config.client_for(ClientRole::MainConsumer))
             .set_default(
                 "client.id",
                 format!("{id}-StreamThread-{}-consumer", env.thread.index),
