@@ -65,7 +65,8 @@ impl ReadClock {
 /// Runs the consumer rows. Besides the rows, a note with each reader's CPU
 /// time per record (its own thread's; the median of the rounds): throughput
 /// also moves with librdkafka's fetcher and the other threads of a busy
-/// machine, the reader's CPU time per record only with the reader.
+/// machine, the reader's CPU time less so (it still drifts between builds
+/// and days; BENCHMARKS.md).
 pub(crate) async fn run(
     cluster: &BenchCluster,
     plan: &Plan,

@@ -13,9 +13,9 @@
 use kafka_client::{ClientConfig, EmbeddedKafka};
 
 /// The main consumers' `session.timeout.ms` on an embedded cluster, unless
-/// configured: a member stops only with its process, which on loopback the
-/// cluster sees at once, so a short session costs nothing, and a rebalance
-/// waits 5 s.
+/// configured: heartbeats go over loopback to a broker on the same machine,
+/// so a short session does not run out by accident, and a rebalance waits
+/// 5 s.
 const EMBEDDED_SESSION_TIMEOUT_MS: &str = "6000";
 
 /// The heartbeat that goes with it (librdkafka's default, 3 s, leaves room
