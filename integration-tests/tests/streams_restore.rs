@@ -192,16 +192,33 @@ async fn restart_after_clean_close_processes_only_new_records() {
         .await
         .unwrap();
     let m = run2.metrics();
-    assert_eq!(
-        m.restores, PARTITIONS as u64,
-        "one restore per counting task: {m:?}"
-    );
     let (keys, updates) = (expected_first.len() as u64, word_total(first));
-    assert!(
-        (keys..=updates).contains(&m.records_restored),
-        "restored {} changelog records; expected between {keys} and {updates}",
-        m.records_restored
-    );
+    // Each of the two threads' first assignments counts one rebalance. On
+    // the embedded cluster a group of two sometimes rebalances once more at
+    // the start (a follower whose SyncGroup reaches the mock after the
+    // leader's is refused and joins again; see kafka-client's `embedded`
+    // docs), and the tasks that move then are restored once more.
+    if m.rebalances == 2 {
+        assert_eq!(
+            m.restores, PARTITIONS as u64,
+            "one restore per counting task: {m:?}"
+        );
+        assert!(
+            (keys..=updates).contains(&m.records_restored),
+            "restored {} changelog records; expected between {keys} and {updates}",
+            m.records_restored
+        );
+    } else {
+        assert!(
+            m.restores >= PARTITIONS as u64 && m.records_restored >= keys,
+            "every counting task restored at least once: {m:?}"
+        );
+        tracing::warn!(
+            rebalances = m.rebalances,
+            restores = m.restores,
+            "the group rebalanced again at the start"
+        );
+    }
     produce_lines(&broker, &input, second).await.unwrap();
     run2.wait_until_caught_up(TIMEOUT).await.unwrap();
     assert_eq!(
