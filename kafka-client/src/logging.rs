@@ -9,6 +9,8 @@
 //! offers no safe way to poll the main one), so it keeps rdkafka's default
 //! context.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::KafkaError;
@@ -35,15 +37,30 @@ pub(crate) fn forward(level: RDKafkaLogLevel, facility: &str, message: &str) {
 
 /// The context of the embedded cluster's owning client, which needs
 /// nothing but its logs.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct TracingContext;
+#[derive(Debug, Default)]
+pub(crate) struct TracingContext {
+    /// Set when a log line or an error was handed on (see
+    /// [`take_served`](Self::take_served)).
+    served: AtomicBool,
+}
+
+impl TracingContext {
+    /// Whether a poll handed on a log line or an error since the last call:
+    /// rdkafka's producer poll says nothing of what it served, so this is
+    /// how its caller knows the queue is empty.
+    pub(crate) fn take_served(&self) -> bool {
+        self.served.swap(false, Ordering::Relaxed)
+    }
+}
 
 impl ClientContext for TracingContext {
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        self.served.store(true, Ordering::Relaxed);
         forward(level, facility, message);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        self.served.store(true, Ordering::Relaxed);
         tracing::warn!(target: "librdkafka", %error, "embedded cluster: {reason}");
     }
 }

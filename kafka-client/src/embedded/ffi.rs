@@ -87,14 +87,18 @@ pub(crate) fn serve(
 const LOG_SERVE_INTERVAL: Duration = Duration::from_millis(10);
 
 /// The most log lines handed on per look: rdkafka's producer poll serves
-/// one event per call without a wait, and says nothing of what is left.
+/// one event per call without a wait.
 const LOG_SERVE_MAX: usize = 10_000;
 
 /// Hands the log lines and errors waiting on the owner client's queue to
-/// its context (rdkafka routes them there, to be served by polls).
+/// its context (rdkafka routes them there, to be served by polls), until a
+/// poll finds none.
 fn serve_logs(client: &BaseProducer<TracingContext>) {
     for _ in 0..LOG_SERVE_MAX {
         client.poll(Duration::ZERO);
+        if !client.context().take_served() {
+            break;
+        }
     }
 }
 
@@ -107,7 +111,7 @@ fn owner_client(settings: &EmbeddedKafkaBuilder) -> Result<BaseProducer<TracingC
         config.set_log_level(rdkafka::config::RDKafkaLogLevel::Debug);
     }
     config
-        .create_with_context(TracingContext)
+        .create_with_context(TracingContext::default())
         .map_err(|e| match e {
             // A bad value of the one setting a caller gives (the broker count
             // is checked before).
