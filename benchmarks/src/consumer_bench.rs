@@ -300,7 +300,6 @@ async fn raw_read(
             list.add_partition_offset(&topic, p, RdOffset::Offset(0))?;
         }
         let clock = ReadClock::start()?;
-        let started = Instant::now();
         consumer.assign(&list)?;
         let mut read = 0u64;
         let mut bytes = 0usize;
@@ -319,7 +318,7 @@ async fn raw_read(
                 }
                 Some(Err(error)) => return Err(error.into()),
                 None => {
-                    if started.elapsed() > ROUND_TIMEOUT {
+                    if clock.started.elapsed() > ROUND_TIMEOUT {
                         return Err(format!(
                             "raw consumer: {read} of {records} records read in {ROUND_TIMEOUT:?}"
                         )
