@@ -257,6 +257,18 @@ fn assert_exactly_once(seen: &[Seen], partitions: i32, per_partition: i64) {
     }
 }
 
+/// Every offset 0..per_partition of every partition seen, at least once.
+fn assert_nothing_lost(seen: &[Seen], per_partition: i64) {
+    for (p, offsets) in offsets_by_partition(seen) {
+        let distinct: BTreeSet<i64> = offsets.into_iter().collect();
+        assert_eq!(
+            distinct,
+            (0..per_partition).collect(),
+            "partition {p} lost records"
+        );
+    }
+}
+
 /// A joins alone, B joins (2 + 2), more records flow, B leaves, A finishes.
 /// Returns everything seen and both members.
 async fn grow_and_shrink(
@@ -325,10 +337,7 @@ async fn eager_members_split_the_partitions_and_lose_nothing() {
         "{:?}",
         a.events()
     );
-    for (p, offsets) in offsets_by_partition(&seen) {
-        let distinct: BTreeSet<i64> = offsets.into_iter().collect();
-        assert_eq!(distinct, (0..100).collect(), "partition {p} lost records");
-    }
+    assert_nothing_lost(&seen, 100);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,10 +352,7 @@ async fn two_members_split_the_partitions_and_consume_every_record_once() {
     // then nothing may be lost, but duplicates are expected.
     let refused = |e: &String| e.contains("RebalanceInProgress");
     if !errors.is_empty() && errors.iter().all(refused) {
-        for (p, offsets) in offsets_by_partition(&seen) {
-            let distinct: BTreeSet<i64> = offsets.into_iter().collect();
-            assert_eq!(distinct, (0..100).collect(), "partition {p} lost records");
-        }
+        assert_nothing_lost(&seen, 100);
         return;
     }
     assert!(errors.is_empty(), "{errors:?}");
