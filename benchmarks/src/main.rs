@@ -56,21 +56,23 @@ const PHASES: [&str; 6] = [
 ];
 
 /// The rows of the word count phase, the baseline first.
-const WORDCOUNT_CONTENDERS: [Contender; 6] = [
+const WORDCOUNT_CONTENDERS: [Contender; 7] = [
     Contender::plain(System::Floor),
     Contender::plain(System::Streams),
     Contender::plain(System::HopFloor),
+    Contender::plain(System::HopFloorWithIds),
     Contender::plain(System::StreamsWithoutIds),
     Contender::with_jemalloc(System::Floor),
     Contender::with_jemalloc(System::Streams),
 ];
 
 /// The rows of the Quix Streams phase, the baseline first.
-const QUIX_CONTENDERS: [Contender; 7] = [
+const QUIX_CONTENDERS: [Contender; 8] = [
     Contender::plain(System::Quix),
     Contender::plain(System::Streams),
     Contender::plain(System::Floor),
     Contender::plain(System::HopFloor),
+    Contender::plain(System::HopFloorWithIds),
     Contender::plain(System::StreamsWithoutIds),
     Contender::with_jemalloc(System::Streams),
     Contender::with_jemalloc(System::StreamsWithoutIds),
@@ -101,7 +103,7 @@ struct Args {
     #[arg(long)]
     quix_broker: Option<String>,
     /// Run only these word count systems (comma-separated): floor, streams,
-    /// hop-floor, streams-without-ids, quix, floor+jemalloc,
+    /// hop-floor, hop-floor-with-ids, streams-without-ids, quix, floor+jemalloc,
     /// streams+jemalloc (word count phase), streams-without-ids+jemalloc
     /// (Quix phase). The first one left is the baseline. Default: all.
     #[arg(long, value_delimiter = ',')]
@@ -170,7 +172,7 @@ impl Plan {
 /// The arguments of a word count child process (`benchmarks __child KIND ...`).
 #[derive(Parser, Debug)]
 struct ChildCli {
-    /// streams, streams-without-ids, floor or hop-floor.
+    /// streams, streams-without-ids, floor, hop-floor or hop-floor-with-ids.
     kind: String,
     #[arg(long)]
     bootstrap: String,
@@ -232,7 +234,8 @@ async fn run_child(cli: ChildCli) -> Result<(), Failure> {
         "streams" => child::streams(&args, true).await?,
         "streams-without-ids" => child::streams(&args, false).await?,
         "floor" => tokio::task::spawn_blocking(move || child::floor(&args)).await??,
-        "hop-floor" => hop_floor::hop_floor(args).await?,
+        "hop-floor" => hop_floor::hop_floor(args, false).await?,
+        "hop-floor-with-ids" => hop_floor::hop_floor(args, true).await?,
         other => return Err(format!("unknown child kind `{other}`").into()),
     };
     println!("{}", outcome.to_line());

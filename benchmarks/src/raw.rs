@@ -89,6 +89,15 @@ impl PolledProducer {
         if let Some(partition) = partition {
             record = record.partition(partition);
         }
+        self.send_record(record)
+    }
+
+    /// Sends a record built by the caller (with headers, say), waiting for
+    /// room while librdkafka's queue is full.
+    pub(crate) fn send_record(
+        &self,
+        mut record: BaseRecord<'_, [u8], [u8]>,
+    ) -> Result<(), Failure> {
         loop {
             match self.producer.send(record) {
                 Ok(()) => return Ok(()),

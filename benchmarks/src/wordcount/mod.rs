@@ -38,6 +38,10 @@ pub(crate) enum System {
     Floor,
     /// The floor with a repartition hop, as Kafka Streams' `groupBy` has.
     HopFloor,
+    /// The hop floor with the runtime's record ids: an 18-byte `ks.o`
+    /// header on every repartition record, read back and checked against
+    /// the largest id applied per origin partition.
+    HopFloorWithIds,
     /// Quix Streams (Python), through its own script.
     Quix,
 }
@@ -49,6 +53,7 @@ impl System {
             System::Floor => "floor",
             System::Streams => "streams",
             System::HopFloor => "hop-floor",
+            System::HopFloorWithIds => "hop-floor-with-ids",
             System::StreamsWithoutIds => "streams-without-ids",
             System::Quix => "quix",
         }
@@ -72,6 +77,9 @@ impl System {
             }
             System::Floor => "hand-written rdkafka loop (floor)".to_string(),
             System::HopFloor => "hand-written rdkafka loop with repartition hop".to_string(),
+            System::HopFloorWithIds => {
+                "hand-written rdkafka loop with repartition hop and record ids".to_string()
+            }
             System::Quix => "Quix Streams 3.28.1 (Python)".to_string(),
         }
     }
@@ -360,7 +368,7 @@ async fn fed_run(
         System::Streams | System::StreamsWithoutIds => {
             create_internal_topics(&cluster, group, EMBEDDED_PARTITIONS).await?
         }
-        System::HopFloor => {
+        System::HopFloor | System::HopFloorWithIds => {
             let topic = hop_floor::repartition_topic(group);
             cluster.create_topic(&topic, EMBEDDED_PARTITIONS).await?;
         }
@@ -382,7 +390,9 @@ async fn fed_run(
             topic: format!("{group}-{STORE}-repartition"),
         },
         // One output record per word.
-        System::Floor | System::HopFloor | System::Quix => Progress::Output,
+        System::Floor | System::HopFloor | System::HopFloorWithIds | System::Quix => {
+            Progress::Output
+        }
     };
     // The feeder stops waiting for progress once the child has exited
     // (a failed child makes none).
