@@ -9,8 +9,9 @@
 //! header the runtime writes (input offset, the word's index in its line,
 //! input partition, topic index; big-endian), and the reader skips a record
 //! whose id is not above the largest one it applied for that input
-//! partition in that repartition partition, as a downstream task does: the least that exact counts under
-//! at-least-once cost a hand-written loop.
+//! partition in that repartition partition, as a downstream task does.
+//! That is the least exact counts under at-least-once cost a hand-written
+//! loop.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -40,7 +40,7 @@ pub(crate) enum System {
     HopFloor,
     /// The hop floor with the runtime's record ids: an 18-byte `ks.o`
     /// header on every repartition record, read back and checked against
-    /// the largest id applied per origin partition.
+    /// the largest id applied per repartition partition and input partition.
     HopFloorWithIds,
     /// Quix Streams (Python), through its own script.
     Quix,
