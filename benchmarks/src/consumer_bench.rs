@@ -111,17 +111,23 @@ pub(crate) async fn run(
     let mut cpu: [Vec<f64>; 4] = Default::default();
     for round in 0..plan.rounds {
         for (index, side) in turns(SIDES.len(), round).map(|i| (i, SIDES[i])) {
-            let read = match side {
-                Side::Typed => typed_read(cluster, &topic, partitions, records, false).await?,
-                Side::Lent => typed_read(cluster, &topic, partitions, records, true).await?,
-                Side::Raw => raw_read(cluster, &topic, partitions, records, false).await?,
-                Side::RawOwned => raw_read(cluster, &topic, partitions, records, true).await?,
-            };
-            let row = match side {
-                Side::Typed => &mut typed,
-                Side::Lent => &mut lent,
-                Side::Raw => &mut raw,
-                Side::RawOwned => &mut detached,
+            let (read, row) = match side {
+                Side::Typed => (
+                    typed_read(cluster, &topic, partitions, records, false).await?,
+                    &mut typed,
+                ),
+                Side::Lent => (
+                    typed_read(cluster, &topic, partitions, records, true).await?,
+                    &mut lent,
+                ),
+                Side::Raw => (
+                    raw_read(cluster, &topic, partitions, records, false).await?,
+                    &mut raw,
+                ),
+                Side::RawOwned => (
+                    raw_read(cluster, &topic, partitions, records, true).await?,
+                    &mut detached,
+                ),
             };
             row.push(records, read.took);
             cpu[index].push(read.cpu.as_nanos() as f64 / records as f64);
